@@ -1,0 +1,14 @@
+"""hansenti: Korean-first sentiment analysis of reviews.
+
+Importing the package is cheap: no TensorFlow, konlpy or sentencepiece until used.
+"""
+
+from .corpora import open_corpus
+from .errors import HansentiError
+from .tokenizer import Tokenizer, create_tokenizer, load_tokenizer, register_tokenizer
+from .vocab import Vocab
+
+__version__ = "0.1.0"
+
+__all__ = ["HansentiError", "Tokenizer", "Vocab", "create_tokenizer", "load_tokenizer",
+           "open_corpus", "register_tokenizer"]

@@ -1,0 +1,49 @@
+"""The ``hansenti`` command: a click group whose commands each call one library function."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from ..errors import HansentiError
+from .corpora import corpora_group
+from .tokenize import tokenize_command, tokenizers_command
+
+EXIT_USER_ERROR = 2
+
+
+class HansentiGroup(click.Group):
+    """Turns user errors into one line on stderr and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HansentiError as error:
+            logging.getLogger("hansenti").debug("user error", exc_info=True)
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=HansentiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", count=True, help="More logging (-v info, -vv debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(package_name="hansenti")
+def cli(verbose: int, quiet: bool) -> None:
+    """Korean-first sentiment analysis of reviews: corpora, tokenizers, models."""
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
+    logging.getLogger("hansenti").setLevel(level)
+
+
+cli.add_command(corpora_group)
+cli.add_command(tokenizers_command)
+cli.add_command(tokenize_command)
+
+
+def main() -> None:
+    cli(prog_name="hansenti")

@@ -1,0 +1,231 @@
+"""The tokenizer contract, its registry, and saving/loading tokenizer directories.
+
+One class, :class:`Tokenizer`, is both the interface and its defaults: a subclass
+implements ``tokenize`` and, when its options are dataclass fields, gets config,
+serialisation, batching and parallelism for free. (The style guide splits this into an
+ABC and a BaseTokenizer; with every default overridable, one class is enough.)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import json
+import logging
+import sys
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Iterable, Sequence
+
+from . import atomic
+from .errors import BackendMissingError, HansentiError, RunDirError
+from .registry import Registry
+
+log = logging.getLogger("hansenti")
+
+TOKENIZER_FILE = "tokenizer.json"
+FORMAT_VERSION = 1
+
+
+class Tokenizer(ABC):
+    """Turns one text into a flat list of string tokens."""
+
+    name: ClassVar[str] = ""
+    #: importable modules the backend needs; ``hansenti tokenizers`` reports them
+    requires: ClassVar[tuple[str, ...]] = ()
+    #: how to get the backend, quoted in the error when it is missing
+    install_hint: ClassVar[str] = ""
+
+    @abstractmethod
+    def tokenize(self, text: str) -> list[str]:
+        """Tokens of ``text``; always a flat list of non-empty strings."""
+
+    def tokenize_batch(
+        self, texts: Sequence[str], n_jobs: int = 1, progress: bool | None = None
+    ) -> list[list[str]]:
+        """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes."""
+        from .parallel import tokenize_in_processes, progress_bar
+
+        if n_jobs > 1 and len(texts) >= 2 * PARALLEL_MIN_CHUNK:
+            return tokenize_in_processes(self, texts, n_jobs, progress)
+        with progress_bar(len(texts), f"tokenize[{self.name}]", progress) as bar:
+            result = []
+            for text in texts:
+                result.append(self.tokenize(text))
+                bar.update(1)
+        return result
+
+    # --- training -------------------------------------------------------
+    trainable: ClassVar[bool] = False
+
+    def fit(self, texts: Iterable[str]) -> "Tokenizer":
+        """Learn from training texts (SentencePiece); analysers have nothing to learn."""
+        return self
+
+    @property
+    def is_fitted(self) -> bool:
+        return True
+
+    # --- optional inverse -------------------------------------------------
+    reversible: ClassVar[bool] = False
+
+    def detokenize(self, tokens: Sequence[str]) -> str:
+        raise HansentiError(f"tokenizer {self.name!r} cannot turn tokens back into text")
+
+    # --- state --------------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """The constructor arguments that recreate this tokenizer."""
+        if dataclasses.is_dataclass(self):
+            return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        return {}
+
+    def artifacts(self) -> dict[str, bytes]:
+        """Learned state as file name -> bytes (a SentencePiece model, say)."""
+        return {}
+
+    def restore(self, artifacts: dict[str, bytes]) -> None:
+        """Take back the state that :meth:`artifacts` gave."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "format": FORMAT_VERSION, "config": self.config(),
+                "artifacts": sorted(self.artifacts())}
+
+    @staticmethod
+    def from_dict(data: dict[str, Any], artifacts: dict[str, bytes] | None = None) -> "Tokenizer":
+        """Rebuild a tokenizer from :meth:`to_dict` output (and its artifacts)."""
+        tokenizer = create_tokenizer(data["name"], **data.get("config", {}))
+        if artifacts:
+            tokenizer.restore(artifacts)
+        return tokenizer
+
+    def fingerprint(self) -> str:
+        """A digest of config and learned state: equal fingerprints tokenize alike."""
+        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode())
+        for name, data in sorted(self.artifacts().items()):
+            digest.update(name.encode() + b"\0" + data)
+        return digest.hexdigest()[:16]
+
+    def save(self, directory: str | Path) -> Path:
+        """Write ``tokenizer.json`` and artifacts into ``directory``; return the JSON path."""
+        if not self.is_fitted:
+            raise HansentiError(f"tokenizer {self.name!r} must be fitted before it is saved")
+        directory = Path(directory)
+        for file_name, data in self.artifacts().items():
+            atomic.write_bytes(directory / file_name, data)
+        path = directory / TOKENIZER_FILE
+        atomic.write_json(path, self.to_dict())
+        return path
+
+    def __repr__(self) -> str:
+        options = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
+        return f"{type(self).__name__}({options})"
+
+    @classmethod
+    def description(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+
+    @classmethod
+    def backend_missing(cls) -> list[str]:
+        """The modules in :attr:`requires` that cannot be imported."""
+        return [module for module in cls.requires if importlib.util.find_spec(module) is None]
+
+    @classmethod
+    def check_backend(cls) -> None:
+        missing = cls.backend_missing()
+        if missing:
+            hint = cls.install_hint or f"pip install {' '.join(missing)}"
+            raise BackendMissingError(
+                f"tokenizer {cls.name!r} needs {', '.join(missing)}: {hint}")
+
+
+#: texts per worker task; below two chunks a batch is not worth the process start-up
+PARALLEL_MIN_CHUNK = 2_000
+
+
+class FunctionTokenizer(Tokenizer):
+    """A plain ``str -> list[str]`` function used as a tokenizer."""
+
+    function: ClassVar[Callable[[str], Iterable[str]]]
+
+    def tokenize(self, text: str) -> list[str]:
+        tokens = list(type(self).function(text))
+        if not all(isinstance(token, str) for token in tokens):
+            raise HansentiError(f"tokenizer {self.name!r} returned a non-string token")
+        return tokens
+
+
+class TokenizerRegistry(Registry[type[Tokenizer]]):
+    """Stores tokenizer classes; plain functions are wrapped in a FunctionTokenizer."""
+
+    def _prepare(self, name: str, obj: Any) -> type[Tokenizer]:
+        if isinstance(obj, type) and issubclass(obj, Tokenizer):
+            own_name = vars(obj).get("name")  # a subclass inherits its parent's name
+            if own_name and own_name != name:  # the same class under a second name
+                return type(obj.__name__, (obj,), {"name": name, "__module__": obj.__module__})
+            obj.name = name
+            return obj
+        if callable(obj):
+            return type(
+                getattr(obj, "__name__", name),
+                (FunctionTokenizer,),
+                {"name": name, "function": staticmethod(obj),
+                 "__module__": getattr(obj, "__module__", __name__),
+                 "__qualname__": getattr(obj, "__qualname__", name),
+                 "__doc__": obj.__doc__ or f"user function {name}"},
+            )
+        raise HansentiError(f"cannot register {obj!r} as tokenizer {name!r}: "
+                            "give a Tokenizer subclass or a str -> list[str] function")
+
+
+tokenizers = TokenizerRegistry("tokenizer", entry_point_group="hansenti_tokenizers")
+register_tokenizer = tokenizers.register
+
+#: files of user code run with :func:`load_user_code`, re-run in worker processes
+USER_CODE_FILES: list[str] = []
+
+
+def create_tokenizer(name: str, **config: Any) -> Tokenizer:
+    """Instantiate the tokenizer registered as ``name`` after checking its backend."""
+    cls = tokenizers.get(name)
+    cls.check_backend()
+    try:
+        return cls(**config)
+    except TypeError as error:
+        raise HansentiError(f"bad options for tokenizer {name!r}: {error}") from error
+
+
+def load_tokenizer(directory: str | Path) -> Tokenizer:
+    """Load a tokenizer saved with :meth:`Tokenizer.save`."""
+    path = Path(directory) / TOKENIZER_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        names = data["artifacts"]
+        artifacts = {file_name: (path.parent / file_name).read_bytes() for file_name in names}
+    except FileNotFoundError as error:
+        raise RunDirError(f"{error.filename} is missing: save the tokenizer again") from error
+    except (json.JSONDecodeError, KeyError, TypeError) as error:
+        raise RunDirError(f"{path} is corrupt ({error}): save the tokenizer again") from error
+    if data.get("format") != FORMAT_VERSION:
+        raise RunDirError(f"{path} has format {data.get('format')!r}, "
+                          f"this hansenti reads {FORMAT_VERSION}")
+    return Tokenizer.from_dict(data, artifacts)
+
+
+def load_user_code(path: str | Path) -> None:
+    """Run a user's Python file so that its ``register_tokenizer`` calls take effect."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise HansentiError(f"code file {path} does not exist")
+    module_name = f"hansenti_user_code_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
+    if module_name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as error:
+        del sys.modules[module_name]
+        raise HansentiError(f"{path.name} failed: {type(error).__name__}: {error}") from error
+    USER_CODE_FILES.append(str(path))

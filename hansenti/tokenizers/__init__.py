@@ -1,0 +1,1 @@
+"""Built-in tokenizers with no dependency beyond the standard library."""

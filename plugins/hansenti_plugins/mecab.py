@@ -1,0 +1,48 @@
+"""Mecab-ko morphemes through python-mecab-ko, which bundles MeCab and its dictionary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from hansenti.errors import HansentiError
+from hansenti.text import pieces
+from hansenti.tokenizer import Tokenizer
+
+
+@dataclass
+class MecabTokenizer(Tokenizer):
+    """Mecab-ko morphemes (python-mecab-ko); exclude_pos drops tags, e.g. ["J", "S"]."""
+
+    #: POS tag prefixes to drop: "J" particles, "S" symbols/punctuation, "E" endings ...
+    exclude_pos: tuple[str, ...] = ()
+    #: a mecab-ko user dictionary (.dic compiled, or .csv) to load beside the system one
+    user_dictionary: str | None = None
+
+    requires = ("mecab",)
+    install_hint = "pip install 'hansenti[korean]' (python-mecab-ko; never also 'mecab-ko')"
+    _mecab: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.exclude_pos = tuple(self.exclude_pos)
+
+    def _analyser(self) -> Any:
+        if self._mecab is None:
+            from mecab import MeCab
+
+            try:
+                self._mecab = MeCab(user_dictionary_path=self.user_dictionary)
+            except Exception as error:
+                raise HansentiError(f"mecab could not start ({error}): check the user "
+                                    "dictionary path, or reinstall python-mecab-ko") from error
+        return self._mecab
+
+    def tokenize(self, text: str) -> list[str]:
+        mecab = self._analyser()
+        if not self.exclude_pos:
+            return [token for piece in pieces(text) for token in mecab.morphs(piece)]
+        return [token for piece in pieces(text) for token, tag in mecab.pos(piece)
+                if not tag.startswith(self.exclude_pos)]
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_mecab": None}

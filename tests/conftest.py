@@ -1,0 +1,52 @@
+"""Shared fixtures: an isolated HANSENTI_HOME, the real corpora mirror, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from hansenti.cli import cli
+from hansenti.corpora import HOME_ENV, MIRROR_ENV
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _mirror_path() -> Path | None:
+    candidate = Path(os.environ.get(MIRROR_ENV) or REPO.parent / "shared" / "corpora")
+    return candidate if (candidate / "nsmc" / "ratings_train.txt").is_file() else None
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache for the whole run, so the real corpora are copied and extracted once."""
+    return tmp_path_factory.mktemp("hansenti-home")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(session_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the user's real cache or depends on their mirror variable."""
+    monkeypatch.setenv(HOME_ENV, str(session_home))
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+    return session_home
+
+
+@pytest.fixture(scope="session")
+def mirror() -> Path:
+    path = _mirror_path()
+    if path is None:
+        pytest.skip("no corpora mirror: set HANSENTI_MIRROR or put ../shared/corpora beside")
+    return path
+
+
+@pytest.fixture
+def run_cli():
+    """Invoke the CLI in-process; returns click's Result (stdout and stderr apart)."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
+
+    return invoke
