@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HANSENTI_MIRROR ?= $(abspath ../shared/corpora)
 
-.PHONY: setup demo test bench-tokenizers
+.PHONY: setup demo test bench-tokenizers bench-train
 
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for Okt"; \
@@ -17,12 +17,22 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 setup: $(VENV)/.installed
 
+DEMO_RUN := runs/nsmc-okt-cnn
+
 demo: setup
-	$(BIN)/hansenti corpora info nsmc -t whitespace -t mecab --jobs 2
-	$(BIN)/hansenti tokenize -t okt -o norm=true -o stem=true "아 더빙.. 진짜 짜증나네요 목소리"
+	$(BIN)/hansenti corpora info nsmc -t whitespace -t okt --jobs 2
+	rm -rf $(DEMO_RUN)
+	$(BIN)/hansenti train --corpus nsmc --tokenizer okt --model cnn --name $(notdir $(DEMO_RUN))
+	$(BIN)/hansenti predict $(DEMO_RUN) "배우들 연기가 정말 미쳤다" "돈 아깝다 스토리가 산으로 감"
+	$(BIN)/hansenti predict $(DEMO_RUN) --input examples/reviews.csv --column review \
+	  --output $(DEMO_RUN)/scored_examples.csv
+	cat $(DEMO_RUN)/scored_examples.csv
 
 test: setup
 	$(BIN)/python -m pytest
 
 bench-tokenizers: setup
 	$(BIN)/python bench/tokenizers.py
+
+bench-train: setup
+	$(BIN)/python bench/train.py

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import atomic
 from .corpora import home_dir
+from .parallel import gc_paused
 from .tokenizer import Tokenizer, load_tokenizer
 
 log = logging.getLogger("hansenti")
@@ -79,7 +80,7 @@ def write_tokens(path: Path, documents: Sequence[Sequence[str]]) -> None:
 
 
 def read_tokens(path: Path) -> list[list[str]]:
-    with np.load(path, allow_pickle=False) as data:
+    with np.load(path, allow_pickle=False) as data, gc_paused():
         types = json.loads(data["types"].tobytes().decode("utf-8", "surrogatepass"))
         flat = [types[i] for i in data["ids"].tolist()]
         bounds = data["offsets"].tolist()
@@ -88,8 +89,9 @@ def read_tokens(path: Path) -> list[list[str]]:
 
 def fit_cached(tokenizer: Tokenizer, texts: Sequence[str], label: str,
                directory: str | Path | None = None) -> Tokenizer:
-    """``tokenizer`` fitted on ``texts``, reusing an identical earlier fit from disk."""
-    if not tokenizer.trainable:
+    """``tokenizer`` fitted on ``texts``, reusing an identical earlier fit from disk;
+    analysers and already fitted tokenizers come back as they are."""
+    if not tokenizer.trainable or tokenizer.is_fitted:
         return tokenizer
     directory = Path(directory or home_dir() / "tokenizers")
     target = directory / _cache_name(label, tokenizer, texts)

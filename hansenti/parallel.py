@@ -6,6 +6,7 @@ its own tokenizer from the parent's serialised state, so one Okt lives per worke
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
     from .tokenizer import Tokenizer
 
 _worker_tokenizer: "Tokenizer | None" = None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of token lists: its
+    full passes over them slowed an Okt loop on full NSMC from ~1,000 to ~400 docs/s."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -51,7 +65,8 @@ def _init_worker(state: dict[str, Any], artifacts: dict[str, bytes], code_files:
 
 
 def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
-    return [_worker_tokenizer.tokenize(text) for text in texts]
+    with gc_paused():
+        return [_worker_tokenizer.tokenize(text) for text in texts]
 
 
 def tokenize_in_processes(
@@ -72,10 +87,11 @@ def tokenize_in_processes(
         futures = {pool.submit(_tokenize_chunk, list(texts[start:start + chunk_size])): index
                    for index, start in enumerate(starts)}
         try:
-            for future in as_completed(futures):
-                index = futures[future]
-                results[index] = future.result()
-                bar.update(len(results[index]))
+            with gc_paused():
+                for future in as_completed(futures):
+                    index = futures[future]
+                    results[index] = future.result()
+                    bar.update(len(results[index]))
         except BrokenProcessPool as error:
             raise HansentiError(f"a {tokenizer.name} worker process died ({error}); "
                                 "see the log above, or run with --jobs 1") from error

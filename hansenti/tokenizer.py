@@ -36,6 +36,9 @@ class Tokenizer(ABC):
     requires: ClassVar[tuple[str, ...]] = ()
     #: how to get the backend, quoted in the error when it is missing
     install_hint: ClassVar[str] = ""
+    #: whether ``n_jobs > 1`` spreads batches over processes; cheap pure-Python tokenizers
+    #: say no, since sending the tokens back costs more than making them
+    uses_processes: ClassVar[bool] = True
 
     @abstractmethod
     def tokenize(self, text: str) -> list[str]:
@@ -45,11 +48,11 @@ class Tokenizer(ABC):
         self, texts: Sequence[str], n_jobs: int = 1, progress: bool | None = None
     ) -> list[list[str]]:
         """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes."""
-        from .parallel import tokenize_in_processes, progress_bar
+        from .parallel import gc_paused, progress_bar, tokenize_in_processes
 
-        if n_jobs > 1 and len(texts) >= 2 * PARALLEL_MIN_CHUNK:
+        if n_jobs > 1 and self.uses_processes and len(texts) >= 2 * PARALLEL_MIN_CHUNK:
             return tokenize_in_processes(self, texts, n_jobs, progress)
-        with progress_bar(len(texts), f"tokenize[{self.name}]", progress) as bar:
+        with progress_bar(len(texts), f"tokenize[{self.name}]", progress) as bar, gc_paused():
             result = []
             for text in texts:
                 result.append(self.tokenize(text))

@@ -8,8 +8,8 @@ import pickle
 import pytest
 
 from hansenti.errors import BackendMissingError, HansentiError, RunDirError
-from hansenti.tokenizer import (Tokenizer, create_tokenizer, load_tokenizer, register_tokenizer,
-                                tokenizers)
+from hansenti.tokenizer import (Tokenizer, create_tokenizer, load_tokenizer, load_user_code,
+                                register_tokenizer, tokenizers)
 
 SAMPLES = [
     "아 더빙.. 진짜 짜증나네요 목소리",
@@ -130,10 +130,28 @@ def test_function_returning_non_strings_is_refused():
         tokenizers._objects.pop("test-ints")
 
 
-def test_parallel_batch_matches_sequential():
-    texts = [f"리뷰 {i} 번째 문장 {i % 7}" for i in range(5_000)]
-    tokenizer = create_tokenizer("whitespace")
-    assert tokenizer.tokenize_batch(texts, n_jobs=2) == tokenizer.tokenize_batch(texts)
+def test_parallel_batch_of_user_code_tokenizer_matches_sequential(tmp_path):
+    """Worker processes re-run the user's code file, so its tokenizer exists there too."""
+    code = tmp_path / "shout.py"
+    code.write_text("from hansenti import register_tokenizer\n"
+                    "import os\n"
+                    "register_tokenizer('test-shout', lambda t: [w.upper() + str(os.getpid() > 0)"
+                    " for w in t.split()])\n")
+    load_user_code(code)
+    try:
+        texts = [f"review {i} number {i % 7}" for i in range(5_000)]
+        tokenizer = create_tokenizer("test-shout")
+        assert tokenizer.tokenize_batch(texts, n_jobs=2) == tokenizer.tokenize_batch(texts)
+        assert tokenizer.tokenize(texts[1]) == ["REVIEWTrue", "1True", "NUMBERTrue", "1True"]
+    finally:
+        tokenizers._objects.pop("test-shout")
+
+
+def test_cheap_tokenizers_stay_in_process(monkeypatch):
+    import hansenti.parallel
+
+    monkeypatch.setattr(hansenti.parallel, "tokenize_in_processes", None)  # would fail if called
+    assert create_tokenizer("char").tokenize_batch(["가나"] * 5_000, n_jobs=2)[0] == ["가", "나"]
 
 
 def test_load_reports_missing_and_corrupt_files(tmp_path):

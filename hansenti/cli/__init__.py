@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import click
@@ -10,6 +11,7 @@ import click
 from ..errors import HansentiError
 from .corpora import corpora_group
 from .tokenize import tokenize_command, tokenizers_command
+from .train import evaluate_command, predict_command, train_command
 
 EXIT_USER_ERROR = 2
 
@@ -43,7 +45,11 @@ def cli(verbose: int, quiet: bool) -> None:
 cli.add_command(corpora_group)
 cli.add_command(tokenizers_command)
 cli.add_command(tokenize_command)
+cli.add_command(train_command)
+cli.add_command(evaluate_command)
+cli.add_command(predict_command)
 
 
 def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     cli(prog_name="hansenti")

@@ -17,6 +17,8 @@ _TOKEN = re.compile(r"n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-']\w+)*|\.{2,}|[^\w\s]",
 class EnglishTokenizer(Tokenizer):
     """English words: lower-cased, <br /> removed, "don't" -> do n't, punctuation split."""
 
+    uses_processes = False
+
     lowercase: bool = True
 
     def tokenize(self, text: str) -> list[str]:

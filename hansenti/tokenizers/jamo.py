@@ -22,6 +22,8 @@ def is_syllable(char: str) -> bool:
 class JamoTokenizer(Tokenizer):
     """Hangul jamo (initial/medial/final are distinct code points); other characters kept."""
 
+    uses_processes = False
+
     reversible = True
 
     def tokenize(self, text: str) -> list[str]:

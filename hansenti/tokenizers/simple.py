@@ -12,6 +12,8 @@ from ..tokenizer import Tokenizer
 class WhitespaceTokenizer(Tokenizer):
     """Eojeol: the text split on whitespace, as the seed tutorials do."""
 
+    uses_processes = False
+
     lowercase: bool = False
 
     def tokenize(self, text: str) -> list[str]:
@@ -21,6 +23,8 @@ class WhitespaceTokenizer(Tokenizer):
 @dataclass
 class CharTokenizer(Tokenizer):
     """Characters (Hangul syllables) without whitespace and control characters."""
+
+    uses_processes = False
 
     def tokenize(self, text: str) -> list[str]:
         return [char for char in text

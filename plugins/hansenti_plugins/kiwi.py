@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from hansenti.parallel import available_cores, progress_bar
+from hansenti.parallel import available_cores, gc_paused, progress_bar
 from hansenti.text import pieces
 from hansenti.tokenizer import Tokenizer
 
@@ -44,7 +44,7 @@ class KiwiTokenizer(Tokenizer):
                 owners.append(index)
                 flat.append(piece)
         result: list[list[str]] = [[] for _ in texts]
-        with progress_bar(len(flat), f"tokenize[{self.name}]", progress) as bar:
+        with progress_bar(len(flat), f"tokenize[{self.name}]", progress) as bar, gc_paused():
             for owner, tokens in zip(owners, kiwi.tokenize(flat)):
                 result[owner].extend(token.form for token in tokens)
                 bar.update(1)

@@ -1,0 +1,48 @@
+"""What a sentiment model is to hansenti: fit on token lists, predict probabilities, save."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, Callable, ClassVar, Sequence
+
+import numpy as np
+
+from ..config import TrainConfig
+from ..registry import Registry
+from ..vocab import Vocab
+
+Documents = Sequence[Sequence[str]]
+
+
+class Classifier(ABC):
+    """A binary sentiment classifier over tokenized documents."""
+
+    name: ClassVar[str] = ""
+
+    @abstractmethod
+    def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
+            valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
+        """Train, choosing epochs/hyper-parameters on the validation data only; return one
+        history row per epoch (or per candidate). ``workdir`` holds resumable state;
+        ``vocab`` was built from ``fit_docs`` (models that need no ids may ignore it)."""
+
+    @abstractmethod
+    def predict_proba(self, docs: Documents) -> np.ndarray:
+        """Probability of the positive class for each document."""
+
+    @abstractmethod
+    def save(self, directory: Path) -> None:
+        """Write the trained model into ``directory`` (atomically, file by file)."""
+
+    @abstractmethod
+    def load(self, directory: Path) -> None:
+        """Read back what :meth:`save` wrote (``directory`` also holds vocab.json)."""
+
+    def summary(self) -> dict[str, Any]:
+        """Facts for metrics.json: parameters, max length and its coverage, vocab size."""
+        return {}
+
+
+#: name -> factory(training config) -> an untrained Classifier
+models: Registry[Callable[[TrainConfig], Classifier]] = Registry("model")

@@ -1,0 +1,38 @@
+"""Convolution and pooling classifiers: Kim-style multi-kernel CNN, embedding + max pooling."""
+
+from __future__ import annotations
+
+from ..config import NetworkOptions
+from .keras_classifier import register_keras_model
+
+
+@register_keras_model("cnn")
+def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int):
+    """Embedding -> dropout -> one Conv1D + global max pooling per kernel size -> concat ->
+    dropout -> sigmoid (Kim 2014)."""
+    import keras
+
+    inputs = keras.Input(shape=(maxlen,), dtype="int32")
+    x = keras.layers.Embedding(vocab_size, options.embedding_dim)(inputs)
+    x = keras.layers.Dropout(options.dropout / 2)(x)
+    pooled = [keras.layers.GlobalMaxPooling1D()(
+        keras.layers.Conv1D(options.filters, size, activation="relu",
+                            padding="valid" if size <= maxlen else "same")(x))
+        for size in options.kernel_sizes]
+    x = keras.layers.Concatenate()(pooled) if len(pooled) > 1 else pooled[0]
+    x = keras.layers.Dropout(options.dropout)(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs)
+
+
+@register_keras_model("gmp")
+def build_gmp(options: NetworkOptions, vocab_size: int, maxlen: int):
+    """The seed tutorial's smallest model: embedding -> global max pooling -> sigmoid."""
+    import keras
+
+    inputs = keras.Input(shape=(maxlen,), dtype="int32")
+    x = keras.layers.Embedding(vocab_size, options.embedding_dim)(inputs)
+    x = keras.layers.GlobalMaxPooling1D()(x)
+    x = keras.layers.Dropout(options.dropout)(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(inputs, outputs)

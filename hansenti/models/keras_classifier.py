@@ -1,0 +1,132 @@
+"""Training any Keras architecture on padded token ids, with per-epoch checkpoints so an
+interrupted run resumes, and the epoch chosen on validation accuracy."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+
+from .. import atomic
+from ..config import NetworkOptions, TrainConfig, from_dict
+from ..errors import RunDirError
+from ..run import VOCAB_FILE
+from ..vocab import Vocab, choose_maxlen
+from .base import Classifier, Documents, models
+
+if TYPE_CHECKING:
+    import keras
+
+log = logging.getLogger("hansenti")
+
+MODEL_FILE = "model.keras"
+ENCODING_FILE = "encoding.json"
+
+#: build(options, vocab_size, maxlen) -> an uncompiled keras.Model with a sigmoid output
+Builder = Callable[[NetworkOptions, int, int], "keras.Model"]
+
+
+class KerasClassifier(Classifier):
+    """Embedding-based Keras network over ids from a :class:`Vocab`."""
+
+    def __init__(self, name: str, build: Builder, config: TrainConfig) -> None:
+        self.name = name
+        self.build = build
+        self.config = config
+        self.options = from_dict(NetworkOptions, config.model_options)
+        self.vocab: Vocab | None = None
+        self.maxlen = 0
+        self.coverage = 0.0
+        self.model: keras.Model | None = None
+
+    # --- encoding -----------------------------------------------------------------------
+    def encode(self, docs: Documents) -> np.ndarray:
+        return self.vocab.encode_padded(docs, self.maxlen, self.config.padding,
+                                        self.config.truncating)
+
+    def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
+            valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
+        import keras
+
+        self.vocab = vocab
+        chosen = choose_maxlen([len(doc) for doc in fit_docs], self.config.maxlen)
+        self.maxlen, self.coverage = chosen.length, chosen.coverage
+        log.info("max length %d (%s) keeps %.1f%% of training documents whole",
+                 self.maxlen, chosen.policy, 100 * self.coverage)
+        x_fit, x_valid = self.encode(fit_docs), self.encode(valid_docs)
+
+        from .progress import EpochProgress
+
+        keras.utils.set_random_seed(self.config.seed)
+        progress = EpochProgress(workdir, self.options.patience)
+        model = progress.resume() or self.compiled(keras)
+        if not progress.finished(self.options.epochs):
+            model.fit(x_fit, fit_labels, validation_data=(x_valid, valid_labels),
+                      batch_size=self.options.batch_size, epochs=self.options.epochs,
+                      initial_epoch=len(progress.history), callbacks=[progress],
+                      verbose=1 if sys.stdout.isatty() else 2)
+        self.model = keras.saving.load_model(progress.best_path)
+        return progress.history
+
+    def compiled(self, keras_module: Any) -> "keras.Model":
+        model = self.build(self.options, len(self.vocab), self.maxlen)
+        model.compile(optimizer=keras_module.optimizers.Adam(self.options.learning_rate),
+                      loss="binary_crossentropy", metrics=["accuracy"])
+        return model
+
+    def predict_proba(self, docs: Documents) -> np.ndarray:
+        if not len(docs):
+            return np.zeros(0, dtype=np.float32)
+        x = self.encode(docs)
+        return self.model.predict(x, batch_size=1024, verbose=0)[:, 0]
+
+    # --- persistence --------------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        save_model(self.model, directory / MODEL_FILE)
+        atomic.write_json(directory / ENCODING_FILE,
+                          {"maxlen": self.maxlen, "coverage": self.coverage})
+
+    def load(self, directory: Path) -> None:
+        import keras
+
+        try:
+            encoding = json.loads((directory / ENCODING_FILE).read_text())
+            self.maxlen, self.coverage = encoding["maxlen"], encoding["coverage"]
+        except (OSError, ValueError, KeyError) as error:
+            raise RunDirError(f"{directory / ENCODING_FILE} is missing or corrupt ({error}): "
+                              "train the run again") from error
+        self.vocab = Vocab.load(directory / VOCAB_FILE)
+        try:
+            self.model = keras.saving.load_model(directory / MODEL_FILE)
+        except Exception as error:  # Keras raises many types for a broken archive
+            raise RunDirError(f"{directory / MODEL_FILE} is missing or corrupt "
+                              f"({type(error).__name__}): train the run again") from error
+
+    def summary(self) -> dict[str, Any]:
+        return {"parameters": int(self.model.count_params()), "maxlen": self.maxlen,
+                "maxlen_coverage": self.coverage, "vocab_size": len(self.vocab)}
+
+
+def save_model(model: "keras.Model", path: Path) -> None:
+    """``model.save`` through a temporary name (Keras insists on the .keras suffix)."""
+    temporary = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
+    try:
+        model.save(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def register_keras_model(name: str) -> Callable[[Builder], Builder]:
+    """Register a Keras build function as model ``name``."""
+
+    def decorator(build: Builder) -> Builder:
+        models.register(name, lambda config: KerasClassifier(name, build, config))
+        return build
+
+    return decorator

@@ -1,0 +1,106 @@
+"""NB-weighted logistic regression over token n-grams: the strong non-neural baseline
+(Wang & Manning 2012, "Baselines and Bigrams"), C chosen on the validation split."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import atomic
+from ..config import NBLROptions, TrainConfig, from_dict
+from ..errors import RunDirError
+from ..vocab import Vocab
+from .base import Classifier, Documents, models
+
+log = logging.getLogger("hansenti")
+
+WEIGHTS_FILE = "nblr.npz"
+NGRAMS_FILE = "nblr_ngrams.json"
+SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
+
+
+class NBLRClassifier(Classifier):
+    """Binary n-gram features scaled by naive-Bayes log-count ratios, then logistic regression."""
+
+    name = "nblr"
+
+    def __init__(self, config: TrainConfig) -> None:
+        self.options = from_dict(NBLROptions, config.model_options)
+        self.ngram_index: dict[str, int] = {}
+        self.ratios = np.zeros(0)
+        self.coef = np.zeros(0)
+        self.intercept = 0.0
+        self.C = 0.0
+
+    def ngrams(self, doc: list[str]) -> list[str]:
+        grams = list(doc)
+        for n in range(2, self.options.ngram_max + 1):
+            grams += [SEPARATOR.join(doc[i:i + n]) for i in range(len(doc) - n + 1)]
+        return grams
+
+    def features(self, docs: Documents):
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        vectorizer = CountVectorizer(analyzer=self.ngrams, binary=True,
+                                     vocabulary=self.ngram_index, dtype=np.float32)
+        return vectorizer.transform(docs).multiply(self.ratios).tocsr()
+
+    def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
+            valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        counts = CountVectorizer(analyzer=self.ngrams, binary=True, min_df=self.options.min_df,
+                                 dtype=np.float32).fit(fit_docs)
+        self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
+        x = counts.transform(fit_docs)
+        positive = self.options.alpha + np.asarray(x[fit_labels == 1].sum(axis=0)).ravel()
+        negative = self.options.alpha + np.asarray(x[fit_labels == 0].sum(axis=0)).ravel()
+        self.ratios = np.log((positive / positive.sum()) / (negative / negative.sum()))
+        x_fit, x_valid = x.multiply(self.ratios).tocsr(), self.features(valid_docs)
+        log.info("nblr: %d n-grams; searching C in %s on validation",
+                 len(self.ngram_index), self.options.c_grid)
+        history, best = [], None
+        for c in self.options.c_grid:
+            model = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x_fit, fit_labels)
+            row = {"C": c, "accuracy": model.score(x_fit, fit_labels),
+                   "val_accuracy": model.score(x_valid, valid_labels)}
+            history.append(row)
+            if best is None or row["val_accuracy"] > best[0]["val_accuracy"]:
+                best = (row, model)
+        row, model = best
+        self.C, self.coef, self.intercept = row["C"], model.coef_[0], float(model.intercept_[0])
+        return history
+
+    def predict_proba(self, docs: Documents) -> np.ndarray:
+        scores = self.features(docs) @ self.coef + self.intercept
+        return 1 / (1 + np.exp(-scores))
+
+    def save(self, directory: Path) -> None:
+        ngrams = sorted(self.ngram_index, key=self.ngram_index.get)
+        atomic.write_json(directory / NGRAMS_FILE, ngrams)
+        with atomic.atomic_open(directory / WEIGHTS_FILE, "wb") as handle:
+            np.savez(handle, ratios=self.ratios, coef=self.coef,
+                     intercept=np.array([self.intercept]), C=np.array([self.C]))
+
+    def load(self, directory: Path) -> None:
+        try:
+            ngrams = json.loads((directory / NGRAMS_FILE).read_text(encoding="utf-8"))
+            with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as data:
+                self.ratios, self.coef = data["ratios"], data["coef"]
+                self.intercept, self.C = float(data["intercept"][0]), float(data["C"][0])
+        except (OSError, ValueError, KeyError) as error:
+            raise RunDirError(f"nblr files in {directory} are missing or corrupt ({error}): "
+                              "train the run again") from error
+        self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}
+
+    def summary(self) -> dict[str, Any]:
+        return {"parameters": int(self.coef.size + 1), "ngrams": len(self.ngram_index),
+                "C": self.C}
+
+
+models.register("nblr", NBLRClassifier)

@@ -1,0 +1,99 @@
+"""Run directories: their layout, their state (fresh, interrupted, finished), and loading a
+finished one to predict with."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .config import TrainConfig
+from .errors import HansentiError, RunDirError
+from .tokenizer import Tokenizer, load_tokenizer
+
+CONFIG_FILE = "config.json"
+METRICS_FILE = "metrics.json"  # written last: its presence marks a finished run
+HISTORY_FILE = "history.csv"
+CURVES_FILE = "curves.png"
+TOKENIZER_DIR = "tokenizer"
+VOCAB_FILE = "vocab.json"
+CHECKPOINT_DIR = "checkpoints"
+LABELS = ("negative", "positive")
+
+
+class RunDir:
+    """One training run's folder."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    def config_path(self) -> Path:
+        return self.path / CONFIG_FILE
+
+    @property
+    def finished(self) -> bool:
+        return (self.path / METRICS_FILE).is_file()
+
+    def check_not_finished(self) -> None:
+        if self.finished:
+            raise HansentiError(f"run {self.path} is already finished: choose another --name, "
+                                "or delete the folder to train it again")
+
+    def saved_config(self) -> TrainConfig:
+        """The config of an interrupted run, to resume it."""
+        self.check_not_finished()
+        if not self.config_path.is_file():
+            raise HansentiError(f"nothing to resume in {self.path}: train without --resume")
+        return TrainConfig.load(self.config_path)
+
+    def start(self, config: TrainConfig) -> None:
+        """Claim an empty folder for a new run by writing its config."""
+        self.check_not_finished()
+        if self.config_path.is_file():
+            raise HansentiError(f"run {self.path} was interrupted: add --resume to "
+                                "continue it, or delete the folder")
+        self.path.mkdir(parents=True, exist_ok=True)
+        config.save(self.config_path)
+
+    def metrics(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / METRICS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise RunDirError(f"{self.path / METRICS_FILE} is missing or corrupt: {error}") \
+                from error
+
+
+class Predictor:
+    """A finished run, ready to score texts: ``hansenti.load("runs/x").predict([...])``."""
+
+    def __init__(self, run_dir: str | Path) -> None:
+        from .models import models
+
+        run = RunDir(run_dir)
+        if not run.path.is_dir():
+            raise RunDirError(f"run directory {run.path} does not exist")
+        self.config = TrainConfig.load(run.config_path)
+        if not run.finished:
+            raise RunDirError(f"run {run.path} is unfinished ({METRICS_FILE} is missing): "
+                              "finish it with hansenti train --resume")
+        self.run = run
+        self.tokenizer: Tokenizer = load_tokenizer(run.path / TOKENIZER_DIR)
+        self.classifier = models.get(self.config.model)(self.config)
+        self.classifier.load(run.path)
+
+    def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
+        """Probability that each text is positive."""
+        docs = self.tokenizer.tokenize_batch(list(texts), n_jobs=n_jobs, progress=False)
+        return self.classifier.predict_proba(docs)
+
+    @staticmethod
+    def labels(probabilities: np.ndarray) -> list[str]:
+        return [LABELS[int(p >= 0.5)] for p in probabilities]
+
+
+def load(run_dir: str | Path) -> Predictor:
+    """Load a finished run directory for prediction."""
+    return Predictor(run_dir)

@@ -1,0 +1,143 @@
+"""train(config) -> a finished run directory; evaluate(run, split) -> metrics.
+
+The test split is touched once, after the epoch (or C) was chosen on a validation split
+carved from train; tokenizer fitting and the vocabulary see the fit part of train only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import atomic
+from .cache import TokenCache, fit_cached
+from .config import TrainConfig
+from .corpora import Review, open_corpus, stratified_sample, train_validation_split
+from .errors import HansentiError
+from .metrics import binary_metrics
+from .plots import plot_curves
+from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, TOKENIZER_DIR,
+                  VOCAB_FILE, Predictor, RunDir)
+from .tokenizer import Tokenizer, create_tokenizer
+from .vocab import Vocab
+
+log = logging.getLogger("hansenti")
+
+
+def labels_of(records: Sequence[Review]) -> np.ndarray:
+    return np.array([record.label for record in records], dtype=np.int32)
+
+
+def load_splits(config: TrainConfig, mirror: str | None) -> tuple[list[Review], list[Review]]:
+    """(train, test) records; ``limit`` takes a stratified slice of train and a third as
+    many test documents."""
+    corpus = open_corpus(config.corpus, mirror=mirror)
+    if not corpus.labelled:
+        raise HansentiError(f"corpus {config.corpus!r} has no labels to train on")
+    train, test = corpus.load("train").records, corpus.load("test").records
+    if config.limit:
+        train = stratified_sample(train, config.limit, config.seed)
+        test = stratified_sample(test, max(1, config.limit // 3), config.seed)
+    return train, test
+
+
+def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Review],
+                    test: list[Review], jobs: int) -> tuple[list[Review], list[Review], Tokenizer,
+                                                           dict[str, list[str]], list[list[str]]]:
+    """Carve validation from train, fit the tokenizer on the fit part only, and tokenize
+    whole splits through the cache (shared by every run on the same texts)."""
+    fit, validation = train_validation_split(train, config.validation_fraction, config.seed)
+    tokenizer = fit_cached(tokenizer, [r.text for r in fit], f"{config.corpus}-fit")
+    cache = TokenCache()
+    train_docs = cache.tokenize(tokenizer, [r.text for r in train], f"{config.corpus}-train",
+                                n_jobs=jobs)
+    test_docs = cache.tokenize(tokenizer, [r.text for r in test], f"{config.corpus}-test",
+                               n_jobs=jobs)
+    return fit, validation, tokenizer, dict(zip((r.id for r in train), train_docs)), test_docs
+
+
+def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
+          mirror: str | None = None, jobs: int = 1) -> dict[str, Any]:
+    """Train ``config`` into ``run_dir`` (or finish an interrupted run with ``resume``)."""
+    from .models import models
+
+    run = RunDir(run_dir)
+    if resume:
+        config = run.saved_config()
+    # unknown names and bad options fail here, before the run folder is claimed
+    classifier = models.get(config.model)(config)
+    tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
+    train_records, test = load_splits(config, mirror)
+    if not resume:
+        run.start(config)
+
+    started = time.perf_counter()
+    fit, validation, tokenizer, docs_by_id, test_docs = tokenize_splits(
+        tokenizer, config, train_records, test, jobs)
+    fit_docs = [docs_by_id[r.id] for r in fit]
+    valid_docs = [docs_by_id[r.id] for r in validation]
+    tokenize_seconds = time.perf_counter() - started
+    log.info("%s: %d fit / %d validation / %d test documents", config.corpus, len(fit),
+             len(validation), len(test))
+    tokenizer.save(run.path / TOKENIZER_DIR)
+    vocab = Vocab.build(fit_docs, config.max_vocab, config.min_freq)
+    vocab.save(run.path / VOCAB_FILE)
+
+    started = time.perf_counter()
+    history = classifier.fit(fit_docs, labels_of(fit), valid_docs, labels_of(validation),
+                             run.path / CHECKPOINT_DIR, vocab)
+    train_seconds = time.perf_counter() - started
+    classifier.save(run.path)
+
+    started = time.perf_counter()
+    probabilities = classifier.predict_proba(test_docs)
+    eval_seconds = time.perf_counter() - started
+
+    best = max(history, key=lambda row: row["val_accuracy"])
+    epoch_seconds = [row["seconds"] for row in history if "seconds" in row]
+    metrics = {
+        "test": binary_metrics(labels_of(test), probabilities),
+        "validation_accuracy": best["val_accuracy"],
+        "best": {k: v for k, v in best.items() if k in ("epoch", "C")},
+        "tokens_per_doc": float(np.mean([len(doc) for doc in fit_docs])),
+        "test_oov_rate": vocab.oov_rate(test_docs),
+        "vocab_size": len(vocab),
+        **classifier.summary(),
+        "seconds": {"tokenize": tokenize_seconds, "train": train_seconds,
+                    "eval": eval_seconds,
+                    "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
+        "documents": {"fit": len(fit), "validation": len(validation), "test": len(test)},
+    }
+    write_history(history, run.path / HISTORY_FILE)
+    plot_curves(history, run.path / CURVES_FILE,
+                f"{config.corpus} · {config.tokenizer} · {config.model}")
+    atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
+    shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
+    return metrics
+
+
+def write_history(history: Sequence[dict[str, float]], path: Path) -> None:
+    columns = list(dict.fromkeys(key for row in history for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(history)
+    atomic.write_text(path, buffer.getvalue())
+
+
+def evaluate(run_dir: str | Path, corpus: str | None = None, split: str = "test",
+             mirror: str | None = None, jobs: int = 1) -> dict[str, Any]:
+    """Metrics of a finished run on ``split`` of ``corpus`` (default: the run's own)."""
+    predictor = Predictor(run_dir)
+    records = open_corpus(corpus or predictor.config.corpus, mirror=mirror).load(split).records
+    if any(record.label is None for record in records):
+        raise HansentiError(f"split {split!r} has no labels to evaluate against")
+    probabilities = predictor.predict([record.text for record in records], n_jobs=jobs)
+    return binary_metrics(labels_of(records), probabilities)

@@ -1,0 +1,197 @@
+"""Training, run directories, resuming, evaluating and predicting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hansenti.config import TrainConfig
+from hansenti.errors import HansentiError, RunDirError
+from hansenti.models import models
+from hansenti.run import Predictor
+from hansenti.vocab import Vocab
+
+pytest.importorskip("keras")
+
+TINY_DOCS = [["좋다", "최고", "영화"], ["별로", "최악"], ["재밌다", "좋다"], ["지루", "별로", "최악"]] * 8
+TINY_LABELS = np.array([1, 0, 1, 0] * 8, dtype=np.int32)
+KERAS_MODELS = ["rnn", "lstm", "bilstm", "gru", "cnn", "gmp"]
+
+
+@pytest.mark.parametrize("name", KERAS_MODELS + ["nblr"])
+def test_every_model_trains_and_predicts_on_tiny_data(name, tmp_path):
+    config = TrainConfig(model=name, min_freq=1,
+                         model_options={"epochs": 1, "units": 8, "embedding_dim": 8,
+                                        "filters": 4, "batch_size": 8}
+                         if name != "nblr" else {"c_grid": [1.0]})
+    classifier = models.get(name)(config)
+    history = classifier.fit(TINY_DOCS, TINY_LABELS, TINY_DOCS[:8], TINY_LABELS[:8],
+                             tmp_path / "work", Vocab.build(TINY_DOCS))
+    assert len(history) == 1 and 0 <= history[0]["val_accuracy"] <= 1
+    probabilities = classifier.predict_proba([["좋다"], ["최악", "별로"], []])
+    assert probabilities.shape == (3,)
+    assert np.all((probabilities >= 0) & (probabilities <= 1))
+
+
+def test_unknown_model_option_is_a_user_error():
+    with pytest.raises(HansentiError, match="unknown option.*unitz"):
+        models.get("lstm")(TrainConfig(model="lstm", model_options={"unitz": 3}))
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory, mirror, session_home):
+    """whitespace + cnn on 9,000 NSMC reviews (8,100 fit / 900 validation / 3,000 test)."""
+    import os
+
+    from hansenti.train import train
+
+    os.environ["HANSENTI_HOME"] = str(session_home)
+    run_dir = tmp_path_factory.mktemp("runs") / "small-cnn"
+    config = TrainConfig(corpus="nsmc", tokenizer="whitespace", model="cnn", limit=9_000,
+                         model_options={"epochs": 4, "patience": 1, "embedding_dim": 64,
+                                        "filters": 64})
+    metrics = train(config, run_dir, mirror=str(mirror))
+    return run_dir, metrics
+
+
+@pytest.mark.realdata
+def test_real_data_cnn_learns(trained_run):
+    run_dir, metrics = trained_run
+    assert metrics["test"]["examples"] == 3_000
+    assert metrics["test"]["accuracy"] > 0.70, metrics["test"]
+    assert metrics["validation_accuracy"] > 0.70
+    for name in ("config.json", "tokenizer/tokenizer.json", "vocab.json", "model.keras",
+                 "encoding.json", "history.csv", "metrics.json", "curves.png"):
+        assert (run_dir / name).is_file(), name
+    assert not (run_dir / "checkpoints").exists()
+    assert metrics["parameters"] > 10_000 and 0 < metrics["maxlen_coverage"] <= 1
+    assert metrics["seconds"]["per_epoch"] > 0
+
+
+@pytest.mark.realdata
+def test_save_load_predicts_identically(trained_run):
+    import hansenti
+
+    run_dir, _ = trained_run
+    texts = ["정말 최고의 영화 강추합니다", "시간 아까운 최악의 영화", ""]
+    first = hansenti.load(run_dir).predict(texts)
+    second = Predictor(run_dir).predict(texts)
+    np.testing.assert_array_equal(first, second)
+    assert first[0] > 0.5 > first[1]
+
+
+@pytest.mark.realdata
+def test_finished_run_is_not_trained_over(trained_run, run_cli, mirror):
+    run_dir, _ = trained_run
+    result = run_cli("train", "--runs-dir", str(run_dir.parent), "--name", run_dir.name,
+                     "--tokenizer", "whitespace", "--mirror", str(mirror))
+    assert result.exit_code == 2
+    assert "already finished" in result.stderr
+
+
+@pytest.mark.realdata
+def test_predict_cli_scores_texts_and_files(trained_run, run_cli, tmp_path):
+    run_dir, _ = trained_run
+    result = run_cli("predict", str(run_dir), "정말 최고의 영화 강추합니다")
+    label, probability, text = result.stdout.strip().split("\t")
+    assert label == "positive" and float(probability) > 0.5
+    source = tmp_path / "reviews.csv"
+    source.write_text('id,review\n1,"최고, 정말 최고"\n2,최악의 영화\n3,\n', encoding="utf-8")
+    result = run_cli("predict", str(run_dir), "--input", str(source), "--column", "review",
+                     "--output", str(tmp_path / "scored.csv"))
+    assert result.exit_code == 0, result.stderr
+    import pandas
+
+    scored = pandas.read_csv(tmp_path / "scored.csv")
+    assert list(scored.columns) == ["id", "review", "probability", "label"]
+    assert len(scored) == 3 and scored.label[0] == "positive"
+    result = run_cli("predict", str(run_dir), "--input", str(source), "--output",
+                     str(tmp_path / "x.csv"))
+    assert result.exit_code == 2 and "no column 'text'" in result.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.realdata
+def test_evaluate_cli(trained_run, run_cli, mirror):
+    run_dir, metrics = trained_run
+    result = run_cli("evaluate", str(run_dir), "--mirror", str(mirror))
+    assert result.exit_code == 0, result.stderr
+    scored = json.loads(result.stdout)
+    assert scored["examples"] == 49_998 and scored["accuracy"] > 0.70
+
+
+def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, monkeypatch,
+                                                                     session_home):
+    from hansenti.corpora.base import Review
+    from hansenti.models.progress import EpochProgress
+    from hansenti import train as train_module
+
+    texts = [("정말 좋다 최고", 1), ("너무 별로 최악", 0), ("재밌다 추천", 1), ("지루 하다 별로", 0)]
+    records = [Review(str(i), f"{t} {i % 13}", y, "train") for i, (t, y) in enumerate(texts * 60)]
+    monkeypatch.setattr(train_module, "load_splits",
+                        lambda config, mirror: (records[:200], records[200:]))
+    original = EpochProgress.on_epoch_end
+
+    def interrupt_after_first_epoch(self, epoch, logs=None):
+        original(self, epoch, logs)
+        if epoch == 0:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(EpochProgress, "on_epoch_end", interrupt_after_first_epoch)
+    config = TrainConfig(tokenizer="whitespace", model="gmp", min_freq=1,
+                         model_options={"epochs": 3, "patience": 3, "embedding_dim": 8})
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train_module.train(config, run_dir)
+    first_epoch = json.loads((run_dir / "checkpoints" / "history.json").read_text())
+    assert len(first_epoch) == 1
+    with pytest.raises(RunDirError, match="unfinished"):
+        Predictor(run_dir)
+    with pytest.raises(HansentiError, match="interrupted: add --resume"):
+        train_module.train(config, run_dir)
+
+    monkeypatch.setattr(EpochProgress, "on_epoch_end", original)
+    metrics = train_module.train(None, run_dir, resume=True)
+    history = (run_dir / "history.csv").read_text().splitlines()
+    assert len(history) == 1 + 3  # header + epochs 1 (before the interrupt), 2, 3
+    assert history[1].split(",")[0] == "1"
+    assert metrics["test"]["examples"] == 40
+    assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40}
+    Predictor(run_dir)
+
+
+def test_corrupt_run_directory_names_the_broken_file(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with pytest.raises(RunDirError, match="config.json is missing"):
+        Predictor(run_dir)
+    TrainConfig(model="cnn", tokenizer="whitespace").save(run_dir / "config.json")
+    (run_dir / "metrics.json").write_text("{}")
+    with pytest.raises(RunDirError, match="tokenizer.json is missing"):
+        Predictor(run_dir)
+    from hansenti import create_tokenizer
+
+    create_tokenizer("whitespace").save(run_dir / "tokenizer")
+    (run_dir / "encoding.json").write_text('{"maxlen": 5, "coverage": 1.0}')
+    Vocab.build([["a"]]).save(run_dir / "vocab.json")
+    (run_dir / "model.keras").write_bytes(b"not a zip")
+    with pytest.raises(RunDirError, match="model.keras is missing or corrupt"):
+        Predictor(run_dir)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["train", "--model", "transformer", "--limit", "100"], "unknown model 'transformer'"),
+    (["train", "-p", "unitz=3", "--model", "lstm", "--limit", "100"], "unknown option(s) unitz"),
+    (["train", "--resume", "--name", "never-started"], "nothing to resume"),
+    (["predict", "no/such/run", "좋다"], "does not exist"),
+    (["predict", "no/such/run"], "give review texts"),
+])
+def test_train_and_predict_user_errors(run_cli, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = run_cli(*args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
