@@ -69,6 +69,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     from .models import models
 
     run = RunDir(run_dir)
+    run.check_not_finished()
     if resume:
         config = run.saved_config()
     # unknown names and bad options fail here, before the run folder is claimed
