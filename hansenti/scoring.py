@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from . import atomic
 from .errors import HansentiError
 from .run import Predictor
+
+if TYPE_CHECKING:
+    import pandas
 
 log = logging.getLogger("hansenti")
 
@@ -50,5 +53,5 @@ def score_file(predictor: Predictor, source: Path, target: Path, column: str = "
                                  label=predictor.labels(probabilities))
             batch.to_csv(handle, index=False, header=count == 0)
             count += len(batch)
-            log.info("scored %d reviews", count)
+            log.info("scored %d reviews so far", count)
     return count
