@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 from abc import ABC, abstractmethod
@@ -121,14 +120,6 @@ class Corpus(ABC):
 
     def is_fetched(self) -> bool:
         return all(recorded_sha256(self.directory / remote.path) for remote in self.files)
-
-    def checksum(self) -> str:
-        """A digest of the fetched files' contents, for keying derived caches."""
-        self.fetch()
-        digest = hashlib.sha256()
-        for remote in self.files:
-            digest.update(recorded_sha256(self.directory / remote.path).encode())
-        return digest.hexdigest()[:16]
 
     def load(self, split: str) -> Split:
         """Records of ``split``, fetching first if needed; bad rows are reported and skipped

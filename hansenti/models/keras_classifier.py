@@ -64,7 +64,7 @@ class KerasClassifier(Classifier):
 
         keras.utils.set_random_seed(self.config.seed)
         progress = EpochProgress(workdir, self.options.patience)
-        model = progress.resume() or self.compiled(keras)
+        model = progress.resume() or self.compiled()
         if not progress.finished(self.options.epochs):
             model.fit(x_fit, fit_labels, validation_data=(x_valid, valid_labels),
                       batch_size=self.options.batch_size, epochs=self.options.epochs,
@@ -73,9 +73,11 @@ class KerasClassifier(Classifier):
         self.model = keras.saving.load_model(progress.best_path)
         return progress.history
 
-    def compiled(self, keras_module: Any) -> "keras.Model":
+    def compiled(self) -> "keras.Model":
+        import keras
+
         model = self.build(self.options, len(self.vocab), self.maxlen)
-        model.compile(optimizer=keras_module.optimizers.Adam(self.options.learning_rate),
+        model.compile(optimizer=keras.optimizers.Adam(self.options.learning_rate),
                       loss="binary_crossentropy", metrics=["accuracy"])
         return model
 
