@@ -3,9 +3,8 @@ finished one to predict with."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -57,13 +56,6 @@ class RunDir:
                                 "continue it, or delete the folder")
         self.path.mkdir(parents=True, exist_ok=True)
         config.save(self.config_path)
-
-    def metrics(self) -> dict[str, Any]:
-        try:
-            return json.loads((self.path / METRICS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise RunDirError(f"{self.path / METRICS_FILE} is missing or corrupt: {error}") \
-                from error
 
 
 class Predictor:

@@ -111,7 +111,7 @@ class KerasClassifier(Classifier):
 
     def summary(self) -> dict[str, Any]:
         return {"parameters": int(self.model.count_params()), "maxlen": self.maxlen,
-                "maxlen_coverage": self.coverage, "vocab_size": len(self.vocab)}
+                "maxlen_coverage": self.coverage}
 
 
 def save_model(model: "keras.Model", path: Path) -> None:

@@ -55,9 +55,9 @@ class NBLRClassifier(Classifier):
         from sklearn.linear_model import LogisticRegression
 
         counts = CountVectorizer(analyzer=self.ngrams, binary=True, min_df=self.options.min_df,
-                                 dtype=np.float32).fit(fit_docs)
+                                 dtype=np.float32)
+        x = counts.fit_transform(fit_docs)
         self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
-        x = counts.transform(fit_docs)
         positive = self.options.alpha + np.asarray(x[fit_labels == 1].sum(axis=0)).ravel()
         negative = self.options.alpha + np.asarray(x[fit_labels == 0].sum(axis=0)).ravel()
         self.ratios = np.log((positive / positive.sum()) / (negative / negative.sum()))
