@@ -10,6 +10,8 @@ export HANSENTI_MIRROR ?= $(abspath ../shared/corpora)
 $(VENV)/.installed: setup.cfg pyproject.toml
 	@command -v java >/dev/null || { echo "installing a Java runtime for Okt"; \
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v chromium >/dev/null || { echo "installing Chromium for the web page test"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e ".[all]"

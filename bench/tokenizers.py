@@ -15,17 +15,15 @@ import argparse
 import gc
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-RESULTS = Path(__file__).resolve().parent / "results"
+from publish import publish
 
 #: (label, registry name, options, corpus)
 CASES = [
@@ -179,18 +177,9 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "hansenti", "-q", "corpora", "fetch", "nsmc",
                         "imdb"], check=True, env={**os.environ, "HANSENTI_HOME": home})
         rows = [run_case(case, args.jobs, args.limit, home) for case in cases]
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python bench/tokenizers.py " + " ".join(sys.argv[1:])
-    header = (f"Measured {stamp} on {platform.processor() or platform.machine()}, "
-              f"{os.cpu_count()} cores, jobs={args.jobs}"
-              f"{'' if not args.limit else f', limit={args.limit}'}; command: `{command.strip()}`")
-    RESULTS.mkdir(exist_ok=True)
-    suffix = "" if not args.only and not args.limit else "-partial"
-    (RESULTS / f"tokenizers{suffix}.json").write_text(json.dumps(
-        {"measured": stamp, "command": command, "rows": rows}, ensure_ascii=False, indent=2))
-    (RESULTS / f"tokenizers{suffix}.md").write_text(markdown(rows, header))
-    print(markdown(rows, header))
-
+    publish("tokenizers", bool(args.only or args.limit), {"rows": rows},
+            lambda header: markdown(rows, header),
+            settings=f", jobs={args.jobs}" + (f", limit={args.limit}" if args.limit else ""))
 
 if __name__ == "__main__":
     main()

@@ -10,20 +10,15 @@ prediction (tokenization included) with the Mecab CNN. Writes bench/results/trai
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
-import os
-import platform
 import shutil
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-RESULTS = HERE / "results"
-RUNS = HERE / "runs"
+from publish import case_arguments, publish
+
+RUNS = Path(__file__).resolve().parent / "runs"
 
 #: name -> (corpus, tokenizer, tokenizer options, model, model options, train options)
 CASES = {
@@ -62,9 +57,9 @@ def bare_keras_epochs(run_dir: Path, mirror: str | None, epochs: int = 3) -> lis
     predictor = Predictor(run_dir)
     config: TrainConfig = predictor.config
     train, test = load_splits(config, mirror)
-    fit, _, _, docs_by_id, _ = tokenize_splits(predictor.tokenizer, config, train, test, jobs=2)
-    x = predictor.classifier.encode([docs_by_id[r.id] for r in fit])
-    y = labels_of(fit)
+    splits = tokenize_splits(predictor.tokenizer, config, train, test, jobs=2)
+    x = predictor.classifier.encode(splits.docs(splits.fit))
+    y = labels_of(splits.fit)
     options = from_dict(NetworkOptions, config.model_options)
     keras.utils.set_random_seed(config.seed)
     model = build_cnn(options, len(predictor.classifier.vocab), predictor.classifier.maxlen)
@@ -116,11 +111,7 @@ def markdown(rows: list[dict], speed: dict, header: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=sorted(CASES))
-    parser.add_argument("--limit", type=int, help="train documents per corpus (default: all)")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    args = parser.parse_args()
+    args = case_arguments(__doc__.splitlines()[0], CASES)
     names = args.only or list(CASES)
     rows = [run_case(name, args.limit, args.mirror) for name in names]
     speed = {}
@@ -134,18 +125,8 @@ def main() -> None:
                  "hansenti_epochs": epochs, "bare_epoch": sum(bare[1:]) / (len(bare) - 1),
                  "bare_epochs": bare, "predict": prediction_rate(cnn_dir, args.mirror),
                  "params": metrics["parameters"]}
-    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = "python bench/train.py " + " ".join(sys.argv[1:])
-    header = (f"Measured {stamp} on {platform.machine()}, {os.cpu_count()} cores, CPU only; "
-              f"command: `{command.strip()}`")
-    suffix = "" if not args.only and not args.limit else "-partial"
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"train{suffix}.json").write_text(json.dumps(
-        {"measured": stamp, "command": command, "rows": rows, "speed": speed},
-        ensure_ascii=False, indent=2))
-    (RESULTS / f"train{suffix}.md").write_text(markdown(rows, speed, header))
-    print(markdown(rows, speed, header))
-
+    publish("train", bool(args.only or args.limit), {"rows": rows, "speed": speed},
+            lambda header: markdown(rows, speed, header))
 
 if __name__ == "__main__":
     main()

@@ -49,3 +49,23 @@ def copy_file(src: str | os.PathLike, dst: str | os.PathLike) -> None:
     """Copy ``src`` to ``dst`` so that ``dst`` is either absent or complete."""
     with open(src, "rb") as source, atomic_open(dst, "wb") as target:
         shutil.copyfileobj(source, target, length=1 << 20)
+
+
+@contextmanager
+def staged_directory(target: str | os.PathLike) -> Iterator[Path]:
+    """A temporary sibling folder to fill; it becomes ``target`` (replacing an older one)
+    only if the block succeeds, so readers never see a half-written folder."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            retired = staging.with_name(f"{staging.name}.old")
+            os.replace(target, retired)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

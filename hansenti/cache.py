@@ -12,9 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
+import time
 from pathlib import Path
 from typing import Sequence
 
@@ -46,6 +44,9 @@ class TokenCache:
 
     def __init__(self, directory: str | Path | None = None) -> None:
         self.directory = Path(directory or home_dir() / "tokens")
+        #: seconds the texts served so far took to tokenize when first computed (a cache
+        #: hit reports the original cost, not the read); None once a file did not say
+        self.compute_seconds: float | None = 0.0
 
     def path(self, tokenizer: Tokenizer, texts: Sequence[str], label: str) -> Path:
         return self.directory / f"{_cache_name(label, tokenizer, texts)}.npz"
@@ -56,19 +57,27 @@ class TokenCache:
         path = self.path(tokenizer, texts, label)
         if path.is_file():
             try:
-                documents = read_tokens(path)
+                documents, seconds = read_tokens(path), read_seconds(path)
                 if len(documents) == len(texts):
                     log.debug("token cache hit %s", path.name)
+                    self._add_seconds(seconds)
                     return documents
             except (OSError, ValueError, KeyError) as error:
                 log.warning("ignoring unreadable token cache %s (%s)", path.name, error)
+        started = time.perf_counter()
         documents = tokenizer.tokenize_batch(texts, n_jobs=n_jobs, progress=progress)
-        write_tokens(path, documents)
+        seconds = time.perf_counter() - started
+        self._add_seconds(seconds)
+        write_tokens(path, documents, seconds)
         return documents
 
+    def _add_seconds(self, seconds: float | None) -> None:
+        if self.compute_seconds is not None:
+            self.compute_seconds = None if seconds is None else self.compute_seconds + seconds
 
-def write_tokens(path: Path, documents: Sequence[Sequence[str]]) -> None:
-    """Save token lists as id arrays + a type table, atomically."""
+
+def write_tokens(path: Path, documents: Sequence[Sequence[str]], seconds: float = 0.0) -> None:
+    """Save token lists as id arrays + a type table (and the seconds they took), atomically."""
     index: dict[str, int] = {}
     ids = np.fromiter((index.setdefault(token, len(index))
                        for tokens in documents for token in tokens), dtype=np.int32)
@@ -76,7 +85,8 @@ def write_tokens(path: Path, documents: Sequence[Sequence[str]]) -> None:
     np.cumsum([len(tokens) for tokens in documents], out=offsets[1:])
     types = json.dumps(list(index), ensure_ascii=False).encode("utf-8", "surrogatepass")
     with atomic.atomic_open(path, "wb") as handle:
-        np.savez(handle, ids=ids, offsets=offsets, types=np.frombuffer(types, dtype=np.uint8))
+        np.savez(handle, ids=ids, offsets=offsets, types=np.frombuffer(types, dtype=np.uint8),
+                 seconds=np.float64(seconds))
 
 
 def read_tokens(path: Path) -> list[list[str]]:
@@ -86,6 +96,12 @@ def read_tokens(path: Path) -> list[list[str]]:
         flat = np.array(types, dtype=object)[data["ids"]].tolist()
         bounds = data["offsets"].tolist()
         return [flat[start:end] for start, end in zip(bounds, bounds[1:])]
+
+
+def read_seconds(path: Path) -> float | None:
+    """How long the cached tokens took to compute (None for files from before it was kept)."""
+    with np.load(path, allow_pickle=False) as data:
+        return float(data["seconds"]) if "seconds" in data.files else None
 
 
 def fit_cached(tokenizer: Tokenizer, texts: Sequence[str], label: str,
@@ -101,14 +117,6 @@ def fit_cached(tokenizer: Tokenizer, texts: Sequence[str], label: str,
         return load_tokenizer(target)
     log.info("fitting %s on %d %s texts", tokenizer.name, len(texts), label)
     tokenizer.fit(texts)
-    directory.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=directory))
-    try:
+    with atomic.staged_directory(target) as staging:
         tokenizer.save(staging)
-        os.replace(staging, target)
-    except OSError:
-        if not target.is_dir():
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return tokenizer

@@ -22,6 +22,10 @@ class NetworkOptions:
     units: int = 128
     layers: int = 1
     dropout: float = 0.4
+    #: dropout on the embedded tokens, before the recurrent/convolution layers
+    embedding_dropout: float = 0.2
+    #: recurrent models: classify from the last state, or max-pool over every state
+    pooling: str = "last"
     filters: int = 128
     kernel_sizes: tuple[int, ...] = (3, 4, 5)
     learning_rate: float = 1e-3
@@ -50,6 +54,8 @@ class TrainConfig:
     tokenizer_options: dict[str, Any] = field(default_factory=dict)
     model: str = "cnn"
     model_options: dict[str, Any] = field(default_factory=dict)
+    embeddings: str | None = None
+    freeze_embeddings: bool = False
     max_vocab: int | None = None
     min_freq: int = 2
     maxlen: str = "mean+2std"

@@ -39,11 +39,13 @@ def gc_paused() -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(total: int, desc: str, enabled: bool | None = None) -> Iterator[tqdm]:
-    """A tqdm bar on stderr; ``enabled=None`` shows it only on a terminal for long jobs."""
+def progress_bar(total: int | None, desc: str, enabled: bool | None = None,
+                 unit: str = "doc") -> Iterator[tqdm]:
+    """A tqdm bar on stderr; ``enabled=None`` shows it only on a terminal, and only for
+    long jobs when the total is known."""
     if enabled is None:
-        enabled = total >= 5_000 and sys.stderr.isatty()
-    with tqdm(total=total, desc=desc, unit="doc", disable=not enabled,
+        enabled = (total is None or total >= 5_000) and sys.stderr.isatty()
+    with tqdm(total=total, desc=desc, unit=unit, disable=not enabled,
               dynamic_ncols=True, smoothing=0.1) as bar:
         yield bar
 

@@ -63,6 +63,10 @@ class Registry(Generic[T]):
             self.register(name, loaded, exist_ok=True)
         return self._objects[name]
 
+    def unregister(self, name: str) -> None:
+        """Forget an object registered at run time (entry points stay discoverable)."""
+        self._objects.pop(name, None)
+
     def names(self) -> list[str]:
         return sorted(set(self._objects) | set(self._discover()))
 

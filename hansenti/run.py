@@ -4,13 +4,16 @@ finished one to predict with."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from .config import TrainConfig
 from .errors import HansentiError, RunDirError
 from .tokenizer import Tokenizer, load_tokenizer
+
+if TYPE_CHECKING:
+    from .explain import Explanation
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"  # written last: its presence marks a finished run
@@ -80,6 +83,12 @@ class Predictor:
         """Probability that each text is positive."""
         docs = self.tokenizer.tokenize_batch(list(texts), n_jobs=n_jobs, progress=False)
         return self.classifier.predict_proba(docs)
+
+    def explain(self, text: str) -> "Explanation":
+        """P(positive) of ``text`` and each token's contribution to it (occlusion)."""
+        from .explain import occlusion
+
+        return occlusion(self.classifier, self.tokenizer.tokenize(text))
 
     @staticmethod
     def labels(probabilities: np.ndarray) -> list[str]:

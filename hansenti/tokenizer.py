@@ -39,6 +39,8 @@ class Tokenizer(ABC):
     #: whether ``n_jobs > 1`` spreads batches over processes; cheap pure-Python tokenizers
     #: say no, since sending the tokens back costs more than making them
     uses_processes: ClassVar[bool] = True
+    #: languages it is meant for (ISO 639-1); empty means any
+    languages: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def tokenize(self, text: str) -> list[str]:

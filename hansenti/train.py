@@ -7,10 +7,12 @@ carved from train; tokenizer fitting and the vocabulary see the fit part of trai
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -22,6 +24,7 @@ from .config import TrainConfig
 from .corpora import Review, open_corpus, stratified_sample, train_validation_split
 from .errors import HansentiError
 from .metrics import binary_metrics
+from .models.base import Classifier
 from .plots import plot_curves
 from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, TOKENIZER_DIR,
                   VOCAB_FILE, Predictor, RunDir)
@@ -35,22 +38,48 @@ def labels_of(records: Sequence[Review]) -> np.ndarray:
     return np.array([record.label for record in records], dtype=np.int32)
 
 
+#: the --limit slice is the same for every seed, so runs that differ only in seed compare
+#: on the same documents and share one token cache
+SLICE_SEED = 42
+
+
 def load_splits(config: TrainConfig, mirror: str | None) -> tuple[list[Review], list[Review]]:
     """(train, test) records; ``limit`` takes a stratified slice of train and a third as
     many test documents."""
-    corpus = open_corpus(config.corpus, mirror=mirror)
-    if not corpus.labelled:
-        raise HansentiError(f"corpus {config.corpus!r} has no labels to train on")
-    train, test = corpus.load("train").records, corpus.load("test").records
+    train, test = labelled_splits(config.corpus, mirror)
     if config.limit:
-        train = stratified_sample(train, config.limit, config.seed)
-        test = stratified_sample(test, max(1, config.limit // 3), config.seed)
+        train = stratified_sample(train, config.limit, SLICE_SEED)
+        test = stratified_sample(test, max(1, config.limit // 3), SLICE_SEED)
     return train, test
 
 
+@functools.lru_cache(maxsize=2)
+def labelled_splits(corpus_name: str, mirror: str | None) -> tuple[list[Review], list[Review]]:
+    """The train and test records of a labelled corpus, read once per process."""
+    corpus = open_corpus(corpus_name, mirror=mirror)
+    if not corpus.labelled:
+        raise HansentiError(f"corpus {corpus_name!r} has no labels to train on")
+    return corpus.load("train").records, corpus.load("test").records
+
+
+@dataclass
+class TokenizedSplits:
+    """A corpus carved and tokenized for one run."""
+
+    fit: list[Review]
+    validation: list[Review]
+    tokenizer: Tokenizer
+    docs_by_id: dict[str, list[str]]
+    test_docs: list[list[str]]
+    #: seconds the train and test texts took to tokenize (when first computed)
+    compute_seconds: float | None
+
+    def docs(self, records: Sequence[Review]) -> list[list[str]]:
+        return [self.docs_by_id[record.id] for record in records]
+
+
 def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Review],
-                    test: list[Review], jobs: int) -> tuple[list[Review], list[Review], Tokenizer,
-                                                           dict[str, list[str]], list[list[str]]]:
+                    test: list[Review], jobs: int) -> TokenizedSplits:
     """Carve validation from train, fit the tokenizer on the fit part only, and tokenize
     whole splits through the cache (shared by every run on the same texts)."""
     fit, validation = train_validation_split(train, config.validation_fraction, config.seed)
@@ -60,7 +89,9 @@ def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Revie
                                 n_jobs=jobs)
     test_docs = cache.tokenize(tokenizer, [r.text for r in test], f"{config.corpus}-test",
                                n_jobs=jobs)
-    return fit, validation, tokenizer, dict(zip((r.id for r in train), train_docs)), test_docs
+    return TokenizedSplits(fit, validation, tokenizer,
+                           dict(zip((r.id for r in train), train_docs)), test_docs,
+                           cache.compute_seconds)
 
 
 def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
@@ -74,16 +105,18 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         config = run.saved_config()
     # unknown names and bad options fail here, before the run folder is claimed
     classifier = models.get(config.model)(config)
+    if config.embeddings:
+        check_embeddings(classifier, config.embeddings)
     tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
     train_records, test = load_splits(config, mirror)
     if not resume:
         run.start(config)
 
     started = time.perf_counter()
-    fit, validation, tokenizer, docs_by_id, test_docs = tokenize_splits(
-        tokenizer, config, train_records, test, jobs)
-    fit_docs = [docs_by_id[r.id] for r in fit]
-    valid_docs = [docs_by_id[r.id] for r in validation]
+    splits = tokenize_splits(tokenizer, config, train_records, test, jobs)
+    fit, validation, tokenizer, test_docs = (splits.fit, splits.validation, splits.tokenizer,
+                                             splits.test_docs)
+    fit_docs, valid_docs = splits.docs(fit), splits.docs(validation)
     tokenize_seconds = time.perf_counter() - started
     log.info("%s: %d fit / %d validation / %d test documents", config.corpus, len(fit),
              len(validation), len(test))
@@ -111,7 +144,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         "test_oov_rate": vocab.oov_rate(test_docs),
         "vocab_size": len(vocab),
         **classifier.summary(),
-        "seconds": {"tokenize": tokenize_seconds, "train": train_seconds,
+        "seconds": {"tokenize": tokenize_seconds, "tokenize_compute": splits.compute_seconds,
+                    "train": train_seconds,
                     "eval": eval_seconds,
                     "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
         "documents": {"fit": len(fit), "validation": len(validation), "test": len(test)},
@@ -122,6 +156,17 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics
+
+
+def check_embeddings(classifier: Classifier, path: str) -> None:
+    """Fail before any work if pre-trained vectors are given to a model that cannot use
+    them, or are not there."""
+    from .embeddings.vectors import vectors_path
+
+    if not classifier.accepts_embeddings:
+        raise HansentiError(f"model {classifier.name} does not use word vectors; "
+                            "drop --embeddings or pick a neural model")
+    vectors_path(path)
 
 
 def write_history(history: Sequence[dict[str, float]], path: Path) -> None:

@@ -115,13 +115,17 @@ class MaxLen:
 
 
 def choose_maxlen(lengths: Sequence[int], policy: str | int = "mean+2std") -> MaxLen:
-    """Pick a max length from training lengths: a fixed number, ``mean+Kstd``, or ``pNN``.
+    """Pick a max length from training lengths: a fixed number, ``mean+Kstd``, or ``pNN``,
+    optionally capped (``mean+2std<=400``).
 
     ``mean+2std`` is the seed tutorial's rule; ``p95`` keeps 95% of documents whole."""
     if not lengths:
         raise HansentiError("cannot choose a max length from no documents")
     values = np.asarray(lengths)
-    spec = str(policy).replace(" ", "")
+    full_spec = str(policy).replace(" ", "")
+    spec, capped, cap = full_spec.partition("<=")
+    if capped and not cap.isdigit():
+        raise HansentiError(f"max length policy {policy!r}: the cap after <= must be a number")
     if spec.isdigit():
         length = int(spec)
     elif spec.startswith("mean+") and spec.endswith("std"):
@@ -130,6 +134,7 @@ def choose_maxlen(lengths: Sequence[int], policy: str | int = "mean+2std") -> Ma
     elif spec.startswith("p") and spec[1:].replace(".", "", 1).isdigit():
         length = int(np.percentile(values, float(spec[1:]), method="higher"))
     else:
-        raise HansentiError(f"max length policy {policy!r}: use a number, 'mean+2std' or 'p95'")
-    length = max(1, length)
-    return MaxLen(length, float((values <= length).mean()), spec)
+        raise HansentiError(f"max length policy {policy!r}: use a number, 'mean+2std' or "
+                            "'p95', optionally capped as 'mean+2std<=400'")
+    length = max(1, min(length, int(cap)) if capped else length)
+    return MaxLen(length, float((values <= length).mean()), full_spec)

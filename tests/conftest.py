@@ -50,3 +50,20 @@ def run_cli():
         return runner.invoke(cli, list(args), input=input, catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory, mirror, session_home):
+    """whitespace + cnn on 9,000 NSMC reviews (8,100 fit / 900 validation / 3,000 test),
+    shared by the tests that need a finished run."""
+    pytest.importorskip("keras")
+    from hansenti.config import TrainConfig
+    from hansenti.train import train
+
+    os.environ["HANSENTI_HOME"] = str(session_home)
+    run_dir = tmp_path_factory.mktemp("runs") / "small-cnn"
+    config = TrainConfig(corpus="nsmc", tokenizer="whitespace", model="cnn", limit=9_000,
+                         model_options={"epochs": 4, "patience": 1, "embedding_dim": 64,
+                                        "filters": 64})
+    metrics = train(config, run_dir, mirror=str(mirror))
+    return run_dir, metrics

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
-from hansenti.cache import TokenCache, fit_cached, read_tokens, write_tokens
+from hansenti.cache import TokenCache, fit_cached, read_seconds, read_tokens, write_tokens
 from hansenti.tokenizer import Tokenizer, create_tokenizer, register_tokenizer, tokenizers
 
 from test_tokenizer import TRAIN_TEXTS
@@ -34,7 +35,7 @@ def counting():
     register_tokenizer("test-counting", CountingTokenizer)
     CountingTokenizer.calls = 0
     yield
-    tokenizers._objects.pop("test-counting")
+    tokenizers.unregister("test-counting")
 
 
 def test_miss_then_hit(tmp_path, counting):
@@ -46,6 +47,21 @@ def test_miss_then_hit(tmp_path, counting):
     assert CountingTokenizer.calls == len(TEXTS)  # served from disk
     assert first == second == [["좋은", "영화", "정말"], ["별로", "였다"], [], ["영화"] * 3]
     assert len(list(tmp_path.glob("demo-test-counting-*.npz"))) == 1
+
+
+def test_a_hit_reports_the_original_tokenizing_time(tmp_path, counting):
+    tokenizer = create_tokenizer("test-counting")
+    computing = TokenCache(tmp_path)
+    computing.tokenize(tokenizer, TEXTS, "demo")
+    reading = TokenCache(tmp_path)
+    reading.tokenize(tokenizer, TEXTS, "demo")
+    assert computing.compute_seconds > 0
+    assert reading.compute_seconds == pytest.approx(computing.compute_seconds)
+    old_format = tmp_path / "old.npz"
+    write_tokens(old_format, [["a"]])
+    with np.load(old_format) as data:
+        np.savez(old_format, **{k: data[k] for k in data.files if k != "seconds"})
+    assert read_seconds(old_format) is None
 
 
 def test_changed_config_or_texts_invalidate(tmp_path, counting):

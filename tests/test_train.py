@@ -40,22 +40,6 @@ def test_unknown_model_option_is_a_user_error():
         models.get("lstm")(TrainConfig(model="lstm", model_options={"unitz": 3}))
 
 
-@pytest.fixture(scope="module")
-def trained_run(tmp_path_factory, mirror, session_home):
-    """whitespace + cnn on 9,000 NSMC reviews (8,100 fit / 900 validation / 3,000 test)."""
-    import os
-
-    from hansenti.train import train
-
-    os.environ["HANSENTI_HOME"] = str(session_home)
-    run_dir = tmp_path_factory.mktemp("runs") / "small-cnn"
-    config = TrainConfig(corpus="nsmc", tokenizer="whitespace", model="cnn", limit=9_000,
-                         model_options={"epochs": 4, "patience": 1, "embedding_dim": 64,
-                                        "filters": 64})
-    metrics = train(config, run_dir, mirror=str(mirror))
-    return run_dir, metrics
-
-
 @pytest.mark.realdata
 def test_real_data_cnn_learns(trained_run):
     run_dir, metrics = trained_run
@@ -106,7 +90,8 @@ def test_predict_cli_scores_texts_and_files(trained_run, run_cli, tmp_path):
 
     scored = pandas.read_csv(tmp_path / "scored.csv")
     assert list(scored.columns) == ["id", "review", "probability", "label"]
-    assert len(scored) == 3 and scored.label[0] == "positive"
+    assert len(scored) == 2 and scored.label[0] == "positive"
+    assert "1 rows skipped" in result.stdout and "reviews.csv:4: no text" in result.stderr
     result = run_cli("predict", str(run_dir), "--input", str(source), "--output",
                      str(tmp_path / "x.csv"))
     assert result.exit_code == 2 and "no column 'text'" in result.stderr

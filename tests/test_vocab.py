@@ -69,3 +69,12 @@ def test_save_load_and_corrupt(tmp_path):
         Vocab.load(tmp_path / "bad.json")
     with pytest.raises(RunDirError, match="missing"):
         Vocab.load(tmp_path / "none.json")
+
+
+def test_maxlen_policy_can_be_capped():
+    lengths = [5] * 90 + [1_000] * 10
+    capped = choose_maxlen(lengths, "mean+2std<=300")
+    assert (capped.length, capped.coverage) == (300, 0.9)
+    assert choose_maxlen(lengths, "p50<=300").length == 5
+    with pytest.raises(HansentiError, match="cap after <= must be a number"):
+        choose_maxlen(lengths, "p95<=lots")

@@ -9,7 +9,10 @@ import sys
 import click
 
 from ..errors import HansentiError
+from .analyze import analyze_command, serve_command
+from .compare import compare_command
 from .corpora import corpora_group
+from .embed import embed_group
 from .tokenize import tokenize_command, tokenizers_command
 from .train import evaluate_command, predict_command, train_command
 
@@ -40,6 +43,7 @@ def cli(verbose: int, quiet: bool) -> None:
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
     logging.getLogger("hansenti").setLevel(level)
+    logging.getLogger("gensim").setLevel(level if verbose > 1 else logging.WARNING)
 
 
 cli.add_command(corpora_group)
@@ -48,6 +52,10 @@ cli.add_command(tokenize_command)
 cli.add_command(train_command)
 cli.add_command(evaluate_command)
 cli.add_command(predict_command)
+cli.add_command(embed_group)
+cli.add_command(compare_command)
+cli.add_command(analyze_command)
+cli.add_command(serve_command)
 
 
 def main() -> None:

@@ -25,6 +25,11 @@ DEFAULT_JOBS = 2
               help="lstm, bilstm, gru, cnn, gmp, rnn or nblr.")
 @click.option("-p", "--model-option", "model_options", multiple=True, metavar="KEY=VALUE",
               help="Model hyper-parameter, e.g. -p units=256 -p epochs=5 (repeatable).")
+@click.option("--embeddings", type=click.Path(),
+              help="Initialise the embedding layer from these vectors (hansenti embed train "
+                   "output, word2vec .txt/.bin, gensim .kv, fastText .bin).")
+@click.option("--freeze/--finetune", "freeze_embeddings", default=False, show_default=True,
+              help="Keep pre-trained vectors fixed, or train them further.")
 @click.option("--max-vocab", type=int, default=None, help="Keep at most this many tokens.")
 @click.option("--min-freq", type=int, default=2, show_default=True)
 @click.option("--maxlen", default="mean+2std", show_default=True,
@@ -43,7 +48,7 @@ DEFAULT_JOBS = 2
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of this --name.")
 def train_command(mirror: str | None, corpus: str, tokenizer: str,
                   tokenizer_options: tuple[str, ...], model: str, model_options: tuple[str, ...],
-                  max_vocab: int | None, min_freq: int, maxlen: str, padding: str,
+                  embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None, min_freq: int, maxlen: str, padding: str,
                   truncating: str, validation_fraction: float, seed: int, limit: int | None,
                   jobs: int, runs_dir: str, name: str | None, resume: bool) -> None:
     """Train a classifier; the epoch is chosen on validation, test is scored once."""
@@ -51,7 +56,8 @@ def train_command(mirror: str | None, corpus: str, tokenizer: str,
 
     config = TrainConfig(
         corpus=corpus, tokenizer=tokenizer, tokenizer_options=parse_options(tokenizer_options),
-        model=model, model_options=parse_options(model_options), max_vocab=max_vocab,
+        model=model, model_options=parse_options(model_options), embeddings=embeddings,
+        freeze_embeddings=freeze_embeddings, max_vocab=max_vocab,
         min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
         validation_fraction=validation_fraction, seed=seed, limit=limit)
     run_dir = Path(runs_dir) / (name or f"{corpus}-{tokenizer}-{model}")
@@ -83,15 +89,18 @@ def evaluate_command(mirror: str | None, corpus: str | None, split: str, jobs: i
 
 @click.command("predict")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False),
-              help="A .csv, .tsv or .txt file (one review a line) to score.")
-@click.option("--column", default="text", show_default=True, help="Text column of a CSV/TSV.")
+              help="A .csv, .tsv, .jsonl or .txt file (one review a line) to score.")
+@click.option("--column", default="text", show_default=True,
+              help="Text column (CSV/TSV header, JSON key).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Scored CSV to write.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True)
+@click.option("--explain", is_flag=True,
+              help="Also show the tokens that raised (+) or lowered (-) each score most.")
 @jobs_option
 @click.argument("run_dir", type=click.Path())
 @click.argument("texts", nargs=-1)
 def predict_command(input_path: str | None, column: str, output: str | None, batch_size: int,
-                    jobs: int, run_dir: str, texts: tuple[str, ...]) -> None:
+                    explain: bool, jobs: int, run_dir: str, texts: tuple[str, ...]) -> None:
     """Score TEXTS (label and probability), or a whole file with --input/--output."""
     from ..run import Predictor
     from ..scoring import score_file
@@ -102,9 +111,13 @@ def predict_command(input_path: str | None, column: str, output: str | None, bat
         raise HansentiError("give review texts to score, or --input FILE --output FILE")
     predictor = Predictor(run_dir)
     if input_path:
-        count = score_file(predictor, Path(input_path), Path(output), column, batch_size, jobs)
-        click.echo(f"scored {count:,} reviews -> {output}")
+        report = score_file(predictor, Path(input_path), Path(output), column, batch_size, jobs)
+        click.echo(f"scored {report.rows - report.skipped:,} reviews -> {output}"
+                   + (f" ({report.skipped:,} rows skipped)" if report.skipped else ""))
         return
     probabilities = predictor.predict(texts, n_jobs=jobs)
     for text, label, probability in zip(texts, predictor.labels(probabilities), probabilities):
         click.echo(f"{label}\t{probability:.4f}\t{text}")
+        if explain:
+            top = predictor.explain(text).top(6)
+            click.echo("\t" + "  ".join(f"{token} {effect:+.3f}" for token, effect in top))

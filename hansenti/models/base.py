@@ -19,6 +19,8 @@ class Classifier(ABC):
     """A binary sentiment classifier over tokenized documents."""
 
     name: ClassVar[str] = ""
+    #: whether ``TrainConfig.embeddings`` (pre-trained vectors) can initialise it
+    accepts_embeddings: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,

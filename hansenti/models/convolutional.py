@@ -14,7 +14,7 @@ def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int):
 
     inputs = keras.Input(shape=(maxlen,), dtype="int32")
     x = keras.layers.Embedding(vocab_size, options.embedding_dim)(inputs)
-    x = keras.layers.Dropout(options.dropout / 2)(x)
+    x = keras.layers.Dropout(options.embedding_dropout)(x)
     pooled = [keras.layers.GlobalMaxPooling1D()(
         keras.layers.Conv1D(options.filters, size, activation="relu",
                             padding="valid" if size <= maxlen else "same")(x))

@@ -3,6 +3,7 @@ interrupted run resumes, and the epoch chosen on validation accuracy."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import numpy as np
 
 from .. import atomic
 from ..config import NetworkOptions, TrainConfig, from_dict
-from ..errors import RunDirError
+from ..errors import HansentiError, RunDirError
 from ..run import VOCAB_FILE
 from ..vocab import Vocab, choose_maxlen
 from .base import Classifier, Documents, models
@@ -34,6 +35,8 @@ Builder = Callable[[NetworkOptions, int, int], "keras.Model"]
 class KerasClassifier(Classifier):
     """Embedding-based Keras network over ids from a :class:`Vocab`."""
 
+    accepts_embeddings = True
+
     def __init__(self, name: str, build: Builder, config: TrainConfig) -> None:
         self.name = name
         self.build = build
@@ -43,6 +46,8 @@ class KerasClassifier(Classifier):
         self.maxlen = 0
         self.coverage = 0.0
         self.model: keras.Model | None = None
+        self.initial_embeddings: np.ndarray | None = None
+        self.embeddings_report: dict[str, Any] | None = None
 
     # --- encoding -----------------------------------------------------------------------
     def encode(self, docs: Documents) -> np.ndarray:
@@ -59,6 +64,8 @@ class KerasClassifier(Classifier):
         log.info("max length %d (%s) keeps %.1f%% of training documents whole",
                  self.maxlen, chosen.policy, 100 * self.coverage)
         x_fit, x_valid = self.encode(fit_docs), self.encode(valid_docs)
+        if self.config.embeddings:
+            self.use_pretrained(self.config.embeddings)
 
         from .progress import EpochProgress
 
@@ -69,14 +76,33 @@ class KerasClassifier(Classifier):
             model.fit(x_fit, fit_labels, validation_data=(x_valid, valid_labels),
                       batch_size=self.options.batch_size, epochs=self.options.epochs,
                       initial_epoch=len(progress.history), callbacks=[progress],
-                      verbose=1 if sys.stdout.isatty() else 2)
+                      verbose=keras_verbosity())
         self.model = keras.saving.load_model(progress.best_path)
         return progress.history
+
+    def use_pretrained(self, path: str) -> None:
+        """Initialise the embedding layer from the vectors at ``path`` (dimension included)."""
+        from ..embeddings.vectors import embedding_matrix, load_vectors, metadata_of
+
+        matrix, coverage = embedding_matrix(self.vocab, load_vectors(path), self.config.seed)
+        self.initial_embeddings = matrix
+        self.options = dataclasses.replace(self.options, embedding_dim=matrix.shape[1])
+        self.embeddings_report = {"path": str(path), "dim": matrix.shape[1],
+                                  "frozen": self.config.freeze_embeddings,
+                                  "coverage": coverage.to_dict(),
+                                  "trained_on": metadata_of(path).get("config")}
+        log.info("pre-trained vectors cover %.1f%% of the vocab, %.1f%% of tokens (%d more "
+                 "from subwords)", 100 * coverage.vocab, 100 * coverage.tokens,
+                 coverage.from_subwords)
 
     def compiled(self) -> "keras.Model":
         import keras
 
         model = self.build(self.options, len(self.vocab), self.maxlen)
+        if self.initial_embeddings is not None:
+            layer = embedding_layer(model, len(self.vocab))
+            layer.set_weights([self.initial_embeddings])
+            layer.trainable = not self.config.freeze_embeddings
         model.compile(optimizer=keras.optimizers.Adam(self.options.learning_rate),
                       loss="binary_crossentropy", metrics=["accuracy"])
         return model
@@ -110,8 +136,36 @@ class KerasClassifier(Classifier):
                               f"({type(error).__name__}): train the run again") from error
 
     def summary(self) -> dict[str, Any]:
-        return {"parameters": int(self.model.count_params()), "maxlen": self.maxlen,
-                "maxlen_coverage": self.coverage}
+        facts = {"parameters": int(self.model.count_params()), "maxlen": self.maxlen,
+                 "maxlen_coverage": self.coverage}
+        if self.embeddings_report:
+            facts["embeddings"] = self.embeddings_report
+        return facts
+
+
+def embedding_layer(model: "keras.Model", vocab_size: int) -> "keras.layers.Embedding":
+    """The one Embedding layer of ``model`` over the vocabulary."""
+    import keras
+
+    def walk(layer):
+        yield layer
+        for inner in getattr(layer, "layers", ()):
+            yield from walk(inner)
+
+    layers = [layer for layer in walk(model)
+              if isinstance(layer, keras.layers.Embedding) and layer.input_dim == vocab_size]
+    if len(layers) != 1:
+        raise HansentiError(f"pre-trained vectors need exactly one Embedding layer over the "
+                            f"vocabulary; this model has {len(layers)}")
+    return layers[0]
+
+
+def keras_verbosity() -> int:
+    """Keras' epoch output: a live bar on a terminal, a line per epoch in logs, nothing
+    when hansenti's own logging is quietened (-q, or inside a study)."""
+    if not log.isEnabledFor(logging.INFO):
+        return 0
+    return 1 if sys.stdout.isatty() else 2
 
 
 def save_model(model: "keras.Model", path: Path) -> None:

@@ -5,18 +5,27 @@ from __future__ import annotations
 from typing import Callable
 
 from ..config import NetworkOptions
+from ..errors import HansentiError
 from .keras_classifier import register_keras_model
 
 
 def recurrent(options: NetworkOptions, vocab_size: int, maxlen: int,
               make_layer: Callable[[int, bool], object]):
-    """Embedding (padding masked) -> ``layers`` stacked recurrent layers -> dropout -> sigmoid."""
+    """Embedding (padding masked) -> dropout -> ``layers`` stacked recurrent layers ->
+    the last state (``pooling="last"``) or max pooling over all states ("max") -> dropout
+    -> sigmoid."""
     import keras
 
+    if options.pooling not in ("last", "max"):
+        raise HansentiError(f"pooling must be 'last' or 'max', not {options.pooling!r}")
     inputs = keras.Input(shape=(maxlen,), dtype="int32")
     x = keras.layers.Embedding(vocab_size, options.embedding_dim, mask_zero=True)(inputs)
+    x = keras.layers.Dropout(options.embedding_dropout)(x)
     for index in range(options.layers):
-        x = make_layer(options.units, index < options.layers - 1)(x)
+        sequences = index < options.layers - 1 or options.pooling == "max"
+        x = make_layer(options.units, sequences)(x)
+    if options.pooling == "max":
+        x = keras.layers.GlobalMaxPooling1D()(x)
     x = keras.layers.Dropout(options.dropout)(x)
     outputs = keras.layers.Dense(1, activation="sigmoid")(x)
     return keras.Model(inputs, outputs)

@@ -17,6 +17,7 @@ _TOKEN = re.compile(r"n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-']\w+)*|\.{2,}|[^\w\s]",
 class EnglishTokenizer(Tokenizer):
     """English words: lower-cased, <br /> removed, "don't" -> do n't, punctuation split."""
 
+    languages = ("en",)
     uses_processes = False
 
     lowercase: bool = True

@@ -22,6 +22,7 @@ def is_syllable(char: str) -> bool:
 class JamoTokenizer(Tokenizer):
     """Hangul jamo (initial/medial/final are distinct code points); other characters kept."""
 
+    languages = ("ko",)
     uses_processes = False
 
     reversible = True

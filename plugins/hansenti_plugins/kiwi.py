@@ -14,6 +14,8 @@ from hansenti.tokenizer import Tokenizer
 class KiwiTokenizer(Tokenizer):
     """Kiwi morphemes (kiwipiepy); typos="basic" corrects common typos."""
 
+    languages = ("ko",)
+
     typos: str | None = None
 
     requires = ("kiwipiepy",)

@@ -14,6 +14,8 @@ from hansenti.tokenizer import Tokenizer
 class MecabTokenizer(Tokenizer):
     """Mecab-ko morphemes (python-mecab-ko); exclude_pos drops tags, e.g. ["J", "S"]."""
 
+    languages = ("ko",)
+
     #: POS tag prefixes to drop: "J" particles, "S" symbols/punctuation, "E" endings ...
     exclude_pos: tuple[str, ...] = ()
     #: a mecab-ko user dictionary (.dic compiled, or .csv) to load beside the system one

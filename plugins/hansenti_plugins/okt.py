@@ -18,6 +18,8 @@ JAVA_HINT = "install a Java runtime (apt-get install default-jre-headless) or se
 class OktTokenizer(Tokenizer):
     """Okt morphemes (konlpy, needs Java); options norm, stem, heap_mb."""
 
+    languages = ("ko",)
+
     norm: bool = False
     stem: bool = False
     heap_mb: int = 1024

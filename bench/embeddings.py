@@ -1,0 +1,107 @@
+"""Pre-trained vs random embedding initialisation, same runs, same seeds.
+
+    python bench/embeddings.py [--only nsmc-mecab-cnn ...] [--limit N]
+
+Trains word2vec vectors with `hansenti embed train` settings on unlabelled text (the raw
+Naver crawl without NSMC test reviews; IMDB train + unsup), then trains each case twice,
+random-initialised and initialised from the vectors (fine-tuned), on the full corpora
+(epoch chosen on validation, test scored once). Writes bench/results/embeddings.{json,md},
+including nearest neighbours of a few words. Runs go to bench/runs/embeddings/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from publish import case_arguments, publish
+
+RUNS = Path(__file__).resolve().parent / "runs" / "embeddings"
+
+#: vectors name -> (source, tokenizer, dim)
+VECTORS = {"naver-mecab-w2v": ("naver-reviews", "mecab", 100),
+           "imdb-english-w2v": ("imdb-unsup", "english", 100)}
+#: case -> (corpus, tokenizer, model, model options, train options, vectors name)
+CASES = {
+    "nsmc-mecab-cnn": ("nsmc", "mecab", "cnn", {}, {}, "naver-mecab-w2v"),
+    "nsmc-mecab-bilstm": ("nsmc", "mecab", "bilstm", {"pooling": "max", "epochs": 5}, {},
+                          "naver-mecab-w2v"),
+    "imdb-english-cnn": ("imdb", "english", "cnn", {"epochs": 6},
+                         {"max_vocab": 60_000, "maxlen": "400"}, "imdb-english-w2v"),
+}
+NEIGHBOURS = {"naver-mecab-w2v": ("재미", "최악", "배우"),
+              "imdb-english-w2v": ("good", "awful", "actor")}
+
+
+def train_vectors(name: str, mirror: str | None) -> dict:
+    from hansenti.embeddings import EmbeddingConfig, train_embeddings
+    from hansenti.embeddings.vectors import load_vectors, most_similar
+
+    source, tokenizer, dim = VECTORS[name]
+    print(f"== vectors {name}", file=sys.stderr, flush=True)
+    result = train_embeddings(EmbeddingConfig(source=source, tokenizer=tokenizer, dim=dim),
+                              RUNS / name, mirror=mirror, jobs=2)
+    vectors = load_vectors(result.path)
+    neighbours = {word: most_similar(vectors, word, 8) for word in NEIGHBOURS[name]}
+    return {"name": name, "metadata": result.metadata, "neighbours": neighbours}
+
+
+def run_case(name: str, pretrained: bool, limit: int | None, mirror: str | None) -> dict:
+    from hansenti.config import TrainConfig
+    from hansenti.train import train
+
+    corpus, tokenizer, model, model_options, extra, vectors = CASES[name]
+    config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
+                         model_options=model_options, limit=limit,
+                         embeddings=str(RUNS / vectors) if pretrained else None, **extra)
+    run_dir = RUNS / f"{name}-{'w2v' if pretrained else 'random'}"
+    shutil.rmtree(run_dir, ignore_errors=True)
+    print(f"== {run_dir.name}", file=sys.stderr, flush=True)
+    metrics = train(config, run_dir, mirror=mirror, jobs=2)
+    return {"case": name, "pretrained": pretrained, "config": config.to_dict(),
+            "metrics": metrics}
+
+
+def markdown(vectors: list[dict], rows: list[dict], header: str) -> str:
+    lines = [header, "", "| vectors | source | documents | tokens | words | dim | "
+             "tokenize s | train s |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for item in vectors:
+        m = item["metadata"]
+        lines.append(f"| {item['name']} | {m['config']['source']} | {m['documents']:,} | "
+                     f"{m['tokens']:,} | {m['vocab_size']:,} | {m['dim']} | "
+                     f"{m['seconds']['tokenize']:.0f} | {m['seconds']['train']:.0f} |")
+    lines += ["", "| case | init | test acc | val acc | chosen | coverage (vocab / tokens) | "
+              "s/epoch | gain |", "|---|---|---:|---:|---|---|---:|---:|"]
+    random_accuracy = {row["case"]: row["metrics"]["test"]["accuracy"]
+                       for row in rows if not row["pretrained"]}
+    for row in rows:
+        m = row["metrics"]
+        coverage = m.get("embeddings", {}).get("coverage")
+        shown = f"{coverage['vocab']:.1%} / {coverage['tokens']:.1%}" if coverage else "—"
+        gain = (f"{100 * (m['test']['accuracy'] - random_accuracy[row['case']]):+.2f} pts"
+                if row["pretrained"] and row["case"] in random_accuracy else "")
+        lines.append(f"| {row['case']} | {'word2vec' if row['pretrained'] else 'random'} | "
+                     f"{m['test']['accuracy']:.2%} | {m['validation_accuracy']:.2%} | "
+                     f"{m['best']} | {shown} | {m['seconds']['per_epoch']:.1f} | {gain} |")
+    lines += ["", "Nearest neighbours (cosine):", ""]
+    for item in vectors:
+        for word, neighbours in item["neighbours"].items():
+            lines.append(f"- {item['name']} `{word}`: " +
+                         ", ".join(f"{key} {score:.2f}" for key, score in neighbours))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    args = case_arguments(__doc__.splitlines()[0], CASES)
+    names = args.only or list(CASES)
+    vectors = [train_vectors(name, args.mirror)
+               for name in dict.fromkeys(CASES[case][5] for case in names)]
+    rows = [run_case(name, pretrained, args.limit, args.mirror)
+            for name in names for pretrained in (False, True)]
+    publish("embeddings", bool(args.only or args.limit), {"vectors": vectors, "rows": rows},
+            lambda header: markdown(vectors, rows, header))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""How every benchmark writes its results: JSON and Markdown under bench/results/, stamped
+with the time, the machine and the exact command; a run limited by --only/--limit is
+written as NAME-partial so it never replaces the full measurement."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def case_arguments(description: str, cases: Iterable[str]) -> argparse.Namespace:
+    """The options of the benchmarks that train: ``--only CASE``, ``--limit``, ``--mirror``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--only", action="append", choices=sorted(cases))
+    parser.add_argument("--limit", type=int, help="train documents per corpus (default: all)")
+    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
+    return parser.parse_args()
+
+
+def publish(name: str, partial: bool, payload: dict[str, Any],
+            render: Callable[[str], str], settings: str = "") -> None:
+    """Write ``name.json`` (payload + stamp + command) and ``name.md`` (``render(header)``)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    command = f"python bench/{name}.py " + " ".join(sys.argv[1:])
+    header = (f"Measured {stamp} on {platform.machine()}, {os.cpu_count()} cores, CPU only"
+              f"{settings}; command: `{command.strip()}`")
+    suffix = "-partial" if partial else ""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}{suffix}.json").write_text(json.dumps(
+        {"measured": stamp, "command": command, **payload}, ensure_ascii=False, indent=2))
+    markdown = render(header)
+    (RESULTS / f"{name}{suffix}.md").write_text(markdown)
+    print(markdown)

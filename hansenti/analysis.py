@@ -1,0 +1,171 @@
+"""Reading a pile of reviews: score every row, summarise by group (mean score, share
+positive with a confidence interval), keep the most positive and negative reviews, and
+find the tokens that set a group's positive reviews apart from its negative ones."""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import io
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import atomic
+from .errors import HansentiError
+from .review_files import ReadReport, ReviewRow
+from .run import Predictor
+from .scoring import score_file
+
+ALL = "(all)"
+Z_95 = 1.959964
+
+
+@dataclass
+class GroupStats:
+    """Running totals of one group while the file streams past."""
+
+    count: int = 0
+    probability_sum: float = 0.0
+    positive: int = 0
+    #: (probability, line, text) heaps of the most positive / most negative reviews
+    most_positive: list[tuple[float, int, str]] = field(default_factory=list)
+    most_negative: list[tuple[float, int, str]] = field(default_factory=list)
+    positive_tokens: Counter[str] = field(default_factory=Counter)
+    negative_tokens: Counter[str] = field(default_factory=Counter)
+
+    def add(self, probability: float, line: int, text: str, tokens: list[str], keep: int) -> None:
+        self.count += 1
+        self.probability_sum += probability
+        positive = probability >= 0.5
+        self.positive += positive
+        (self.positive_tokens if positive else self.negative_tokens).update(set(tokens))
+        _push(self.most_positive, (probability, -line, text), keep)
+        _push(self.most_negative, (-probability, -line, text), keep)
+
+    def extremes(self, side: str) -> list[tuple[float, int, str]]:
+        """(probability, line, text), most extreme first."""
+        if side == "positive":
+            return [(p, -line, text) for p, line, text in sorted(self.most_positive, reverse=True)]
+        return [(-p, -line, text) for p, line, text in sorted(self.most_negative, reverse=True)]
+
+
+def _push(heap: list, item: tuple, keep: int) -> None:
+    if len(heap) < keep:
+        heapq.heappush(heap, item)
+    elif item > heap[0]:
+        heapq.heapreplace(heap, item)
+
+
+def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (sane for small groups and 0 or 100%)."""
+    if total == 0:
+        return (math.nan, math.nan)
+    share = successes / total
+    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def log_odds_tokens(positive: Counter[str], negative: Counter[str], prior: Counter[str],
+                    n: int = 8, min_count: int = 3) -> dict[str, list[tuple[str, float]]]:
+    """Tokens most associated with positive and with negative reviews: the log-odds ratio
+    with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), as z-scores."""
+    prior_total = sum(prior.values()) or 1
+    pos_total, neg_total = sum(positive.values()), sum(negative.values())
+    scale = 100.0  # prior strength: how many pseudo-counts the whole-file frequencies weigh
+    scores = []
+    for token in set(positive) | set(negative):
+        if positive[token] + negative[token] < min_count or not any(c.isalnum() for c in token):
+            continue
+        alpha = scale * prior[token] / prior_total + 0.01
+        alpha_total = scale + 0.01 * len(prior)
+        pos_logit = math.log((positive[token] + alpha) /
+                             (pos_total + alpha_total - positive[token] - alpha))
+        neg_logit = math.log((negative[token] + alpha) /
+                             (neg_total + alpha_total - negative[token] - alpha))
+        variance = 1 / (positive[token] + alpha) + 1 / (negative[token] + alpha)
+        scores.append((token, (pos_logit - neg_logit) / math.sqrt(variance)))
+    scores.sort(key=lambda item: item[1])
+    return {"positive": [(t, z) for t, z in reversed(scores[-n:]) if z > 0],
+            "negative": [(t, z) for t, z in scores[:n] if z < 0]}
+
+
+@dataclass
+class Analysis:
+    """Everything ``hansenti analyze`` found in one file."""
+
+    groups: dict[str, GroupStats]
+    report: ReadReport
+    probabilities: np.ndarray
+    overall_tokens: Counter[str]
+
+    def summary_rows(self) -> list[dict]:
+        rows = []
+        for name, stats in sorted(self.groups.items(), key=lambda item: -item[1].count):
+            low, high = wilson_interval(stats.positive, stats.count)
+            rows.append({"group": name, "count": stats.count,
+                         "mean_probability": round(stats.probability_sum / stats.count, 4),
+                         "share_positive": round(stats.positive / stats.count, 4),
+                         "ci95_low": round(low, 4), "ci95_high": round(high, 4)})
+        return rows
+
+    def aspects(self, group: str, n: int = 8) -> dict[str, list[tuple[str, float]]]:
+        stats = self.groups[group]
+        return log_odds_tokens(stats.positive_tokens, stats.negative_tokens,
+                               self.overall_tokens, n)
+
+
+def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str = "text",
+            group_column: str | None = None, keep: int = 5, batch_size: int = 5_000,
+            n_jobs: int = 1, html_groups: int = 12) -> Analysis:
+    """Score ``source`` and write scored.csv, summary.csv, extremes.csv, aspects.csv and
+    report.html into ``out_dir``; the folder appears complete or not at all."""
+    from .analysis_report import write_html_report
+
+    groups: dict[str, GroupStats] = {}
+    probabilities: list[np.ndarray] = []
+    overall: Counter[str] = Counter()
+
+    def collect(rows: Sequence[ReviewRow], docs: list[list[str]], scores: np.ndarray) -> None:
+        probabilities.append(scores)
+        for row, tokens, probability in zip(rows, docs, scores):
+            if group_column and group_column not in row.columns:
+                raise HansentiError(f"{source.name}:{row.line} has no column {group_column!r} "
+                                    "to group by")
+            name = row.columns[group_column] if group_column else ALL
+            groups.setdefault(name, GroupStats()).add(float(probability), row.line,
+                                                      row.columns[text_column], tokens, keep)
+            overall.update(set(tokens))
+
+    with atomic.staged_directory(out_dir) as staging:
+        report = score_file(predictor, source, staging / "scored.csv", text_column,
+                            batch_size, n_jobs, on_batch=collect)
+        result = Analysis(groups, report, np.concatenate(probabilities) if probabilities
+                          else np.zeros(0), overall)
+        write_csv(staging / "summary.csv", result.summary_rows())
+        write_csv(staging / "extremes.csv", [
+            {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
+             "line": line, "text": text}
+            for name, stats in groups.items() for side in ("positive", "negative")
+            for rank, (p, line, text) in enumerate(stats.extremes(side), 1)])
+        write_csv(staging / "aspects.csv", [
+            {"group": name, "side": side, "token": token, "z": round(z, 3)}
+            for name in groups for side, tokens in result.aspects(name).items()
+            for token, z in tokens])
+        write_html_report(result, predictor, staging / "report.html", source.name,
+                          html_groups)
+    return result
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    atomic.write_text(path, buffer.getvalue())

@@ -1,0 +1,118 @@
+"""report.html of ``hansenti analyze``: score distribution, groups ranked, and per group the
+telling tokens and the most positive/negative reviews with their tokens highlighted."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import atomic
+from .explain import Explanation
+from .plots import png_data_uri, pyplot
+
+if TYPE_CHECKING:
+    from .analysis import Analysis
+    from .run import Predictor
+
+#: groups with fewer reviews are left out of the ranking chart (their means are noise)
+MIN_RANKED = 10
+
+
+def score_histogram(analysis: "Analysis") -> str:
+    figure, axis = pyplot().subplots(figsize=(6.5, 3.2))
+    axis.hist(analysis.probabilities, bins=40, range=(0, 1), color="#4c72b0")
+    axis.axvline(0.5, color="#999", lw=1, ls="--")
+    axis.set_xlabel("P(positive)")
+    axis.set_ylabel("reviews")
+    axis.set_title(f"Scores of {len(analysis.probabilities):,} reviews")
+    return png_data_uri(figure)
+
+
+def ranking_chart(rows: list[dict], n: int = 15) -> str | None:
+    """Share positive with 95% intervals: the best and worst ``n`` groups."""
+    ranked = sorted((r for r in rows if r["count"] >= MIN_RANKED),
+                    key=lambda r: r["share_positive"])
+    if len(ranked) < 2:
+        return None
+    shown = ranked if len(ranked) <= 2 * n else ranked[:n] + ranked[-n:]
+    figure, axis = pyplot().subplots(figsize=(7, 0.28 * len(shown) + 1.2))
+    positions = range(len(shown))
+    shares = [r["share_positive"] for r in shown]
+    errors = [[s - r["ci95_low"] for s, r in zip(shares, shown)],
+              [r["ci95_high"] - s for s, r in zip(shares, shown)]]
+    axis.errorbar(shares, positions, xerr=errors, fmt="o", ms=4, capsize=2, color="#4c72b0")
+    axis.set_yticks(list(positions), [f"{r['group']} ({r['count']})" for r in shown], fontsize=7)
+    axis.set_xlim(0, 1)
+    axis.set_xlabel("share of reviews predicted positive (95% CI)")
+    axis.set_title(f"Groups ranked (≥ {MIN_RANKED} reviews)")
+    axis.grid(axis="x", alpha=0.3)
+    return png_data_uri(figure)
+
+
+def highlighted(explanation: Explanation) -> str:
+    """Tokens as spans, green where they raised the score, red where they lowered it."""
+    peak = max((abs(c) for c in explanation.contributions), default=0) or 1
+    spans = []
+    for token, effect in zip(explanation.tokens, explanation.contributions):
+        strength = min(1.0, abs(effect) / peak)
+        colour = "46,160,67" if effect > 0 else "214,39,40"
+        spans.append(f'<span class="tok" style="background: rgba({colour},{strength:.2f})" '
+                     f'title="{effect:+.3f}">{html.escape(token)}</span>')
+    return " ".join(spans)
+
+
+def write_html_report(analysis: "Analysis", predictor: "Predictor", path: Path, source: str,
+                      html_groups: int) -> None:
+    rows = analysis.summary_rows()
+    parts = [f"<h1>Reviews in {html.escape(source)}</h1>",
+             f"<p>{len(analysis.probabilities):,} reviews scored with run "
+             f"<code>{html.escape(str(predictor.run.path))}</code> "
+             f"({html.escape(predictor.config.tokenizer)} + {html.escape(predictor.config.model)})"
+             f"; {analysis.report.skipped:,} rows skipped.</p>",
+             f'<img alt="score distribution" src="{score_histogram(analysis)}">']
+    if analysis.report.problems:
+        parts += ["<details><summary>Skipped rows</summary><ul>",
+                  *(f"<li>{html.escape(p)}</li>" for p in analysis.report.problems),
+                  "</ul></details>"]
+    chart = ranking_chart(rows)
+    if chart:
+        parts.append(f'<img alt="groups ranked" src="{chart}">')
+    head = "".join(f"<th>{c}</th>" for c in ("group", "reviews", "mean P(positive)",
+                                              "share positive", "95% CI"))
+    body = "".join(f"<tr><td>{html.escape(r['group'])}</td><td>{r['count']:,}</td>"
+                   f"<td>{r['mean_probability']:.3f}</td><td>{r['share_positive']:.1%}</td>"
+                   f"<td>{r['ci95_low']:.1%} – {r['ci95_high']:.1%}</td></tr>" for r in rows[:50])
+    parts.append(f"<h2>Groups (largest {min(50, len(rows))} of {len(rows):,})</h2>"
+                 f"<table><tr>{head}</tr>{body}</table>")
+    for row in rows[:html_groups]:
+        name = row["group"]
+        aspects = analysis.aspects(name)
+        parts.append(f"<h2>{html.escape(name)} — {row['count']:,} reviews, "
+                     f"{row['share_positive']:.0%} positive</h2>")
+        for side in ("positive", "negative"):
+            words = ", ".join(f"{html.escape(t)} ({z:.1f})" for t, z in aspects[side]) or "—"
+            parts.append(f"<p><b>{side} reviews say</b>: {words}</p>")
+        stats = analysis.groups[name]
+        for side in ("positive", "negative"):
+            parts.append(f"<h3>most {side}</h3><ul>")
+            for probability, line, text in stats.extremes(side)[:3]:
+                explanation = predictor.explain(text)
+                parts.append(f"<li><b>{probability:.3f}</b> (line {line}): "
+                             f"{highlighted(explanation)}</li>")
+            parts.append("</ul>")
+    atomic.write_text(path, PAGE.format(title=html.escape(source), body="\n".join(parts)))
+
+
+PAGE = """<!doctype html>
+<html lang="ko"><head><meta charset="utf-8"><title>hansenti · {title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 1000px; margin: 2em auto; color: #222; }}
+table {{ border-collapse: collapse; font-size: 13px; }}
+td, th {{ border: 1px solid #ddd; padding: 3px 8px; }} th {{ background: #f3f3f3; }}
+.tok {{ border-radius: 3px; padding: 0 2px; }}
+img {{ max-width: 100%; display: block; margin: 1em 0; }}
+</style></head><body>
+{body}
+</body></html>
+"""

@@ -1,0 +1,42 @@
+"""``hansenti compare``: the tokenization study."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .options import code_option, mirror_option
+
+
+@click.command("compare")
+@code_option
+@mirror_option
+@click.option("--corpus", "corpus_names", multiple=True, default=("nsmc", "imdb"),
+              show_default=True, help="Labelled corpus (repeatable).")
+@click.option("-t", "--tokenizer", "tokenizer_texts", multiple=True, metavar="[LABEL=]NAME[:K=V,...]",
+              help="Tokenizer, e.g. okt, 'okt-stem=okt:norm=true,stem=true' or "
+                   "'spm:vocab_size=8000' (repeatable; default: the corpus's standard set).")
+@click.option("-m", "--model", "model_names", multiple=True,
+              help="Model (repeatable; default: nblr, lstm, bilstm, cnn).")
+@click.option("--seeds", type=click.IntRange(min=1), default=None,
+              help="Seeds per cell (default: 1 quick, 3 full).")
+@click.option("--profile", "profile_name", type=click.Choice(["quick", "full"]), default="quick",
+              show_default=True, help="quick: stratified slices, 2 epochs (minutes); "
+                                      "full: the whole corpora (hours).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes for tokenizing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/study",
+              show_default=True, help="Study folder: runs/, results.csv, report.md/html.")
+def compare_command(mirror: str | None, corpus_names: tuple[str, ...],
+                    tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
+                    seeds: int | None, profile_name: str, jobs: int, out_dir: str) -> None:
+    """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
+
+    Finished cells are reused: run the same command again to continue after an interrupt."""
+    from ..compare import run_study
+
+    report = run_study(list(corpus_names), list(tokenizer_texts), list(model_names), seeds,
+                       profile_name, out_dir, mirror, jobs,
+                       command="hansenti " + " ".join(sys.argv[1:]))
+    click.echo(f"report: {report} and {report.with_suffix('.html')}")

@@ -1,0 +1,70 @@
+"""``hansenti compare``: the same corpora through many tokenizers and models, with seeds,
+as ordinary run directories plus a report."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import atomic
+from ..errors import HansentiError
+from .matrix import DEFAULT_MODELS, DEFAULT_TOKENIZERS, PROFILES, Profile, plan
+from .report import write_report
+from .runner import run_cells
+
+STUDY_FILE = "study.json"
+
+
+def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
+              seeds: int | None, profile_name: str, out_dir: str | Path,
+              mirror: str | None = None, jobs: int = 1, command: str = "") -> Path:
+    """Run (or continue) a study into ``out_dir`` and write its report; returns report.md."""
+    if profile_name not in PROFILES:
+        raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
+    profile = PROFILES[profile_name]
+    out_dir = Path(out_dir)
+    cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
+                          seeds or profile.seeds)
+    study = open_study(out_dir, profile)
+    started, stamp = time.perf_counter(), datetime.now(timezone.utc)
+    try:
+        run_cells(cells, skipped, profile, out_dir, mirror, jobs)
+    finally:  # an interrupted invocation's time still counts towards the study
+        study["invocations"].append({"started": stamp.isoformat(timespec="seconds"),
+                                     "seconds": time.perf_counter() - started,
+                                     "command": command})
+        atomic.write_json(out_dir / STUDY_FILE, study)
+    wall = sum(invocation["seconds"] for invocation in study["invocations"])
+    footer = [f"profile: {profile.name} — {profile.description}",
+              f"cells: {len(cells)} run, {len(skipped)} skipped; seeds: {seeds or profile.seeds}",
+              f"wall-clock time of the study: {wall / 60:.1f} min over "
+              f"{len(study['invocations'])} invocation(s)",
+              f"machine: {platform.machine()}, {os.cpu_count()} cores, CPU only; "
+              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+              f"command: {command or '(library call)'}"]
+    write_report(out_dir, f"Tokenization study ({profile.name})", footer)
+    return out_dir / "report.md"
+
+
+def open_study(out_dir: Path, profile: Profile) -> dict:
+    """``study.json`` of ``out_dir``: created, or checked to be of the same profile."""
+    path = out_dir / STUDY_FILE
+    if path.is_file():
+        try:
+            study = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise HansentiError(f"{path} is corrupt ({error}): delete it to start over") from error
+        if study.get("profile") != profile.name:
+            raise HansentiError(f"{out_dir} holds a {study.get('profile')!r} study; use another "
+                                f"--out for the {profile.name!r} profile")
+        return study
+    study = {"profile": profile.name, "invocations": []}
+    atomic.write_json(path, study)
+    return study
+
+
+__all__ = ["DEFAULT_MODELS", "DEFAULT_TOKENIZERS", "PROFILES", "run_study"]

@@ -1,0 +1,168 @@
+"""The cells of a tokenization study: corpora x tokenizers x models x seeds, the default
+sets, the profiles (quick slice or full data), and which cells cannot run and why."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config import TrainConfig
+from ..corpora import corpora
+from ..errors import HansentiError
+from ..tokenizer import tokenizers
+
+
+@dataclass(frozen=True)
+class TokenizerSpec:
+    """A tokenizer with options under a short label: ``[LABEL=]NAME[:KEY=VALUE,...]``."""
+
+    label: str
+    name: str
+    options: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str) -> "TokenizerSpec":
+        label, has_label, rest = text.partition("=")
+        if not has_label or ":" in label:
+            label, rest = "", text
+        name, _, option_text = rest.partition(":")
+        options = []
+        for pair in filter(None, option_text.split(",")):
+            key, sep, value = pair.partition("=")
+            if not sep:
+                raise HansentiError(f"tokenizer spec {text!r}: {pair!r} is not KEY=VALUE")
+            try:
+                options.append((key, json.loads(value)))
+            except json.JSONDecodeError:
+                options.append((key, value))
+        if not name:
+            raise HansentiError(f"tokenizer spec {text!r} names no tokenizer")
+        default_label = name + "".join(f"-{k}-{v}" for k, v in options)
+        return cls(label or default_label, name, tuple(options))
+
+    def to_text(self) -> str:
+        options = ",".join(f"{k}={json.dumps(v)}" for k, v in self.options)
+        return f"{self.label}={self.name}" + (f":{options}" if options else "")
+
+
+def spec(label: str, name: str, **options: Any) -> TokenizerSpec:
+    return TokenizerSpec(label, name, tuple(options.items()))
+
+
+DEFAULT_TOKENIZERS: dict[str, tuple[TokenizerSpec, ...]] = {
+    "nsmc": (spec("whitespace", "whitespace"), spec("char", "char"), spec("jamo", "jamo"),
+             spec("okt", "okt"), spec("okt-norm-stem", "okt", norm=True, stem=True),
+             spec("mecab", "mecab"), spec("kiwi", "kiwi"),
+             spec("spm-unigram-8k", "spm", vocab_size=8_000),
+             spec("spm-unigram-16k", "spm", vocab_size=16_000),
+             spec("spm-unigram-32k", "spm", vocab_size=32_000),
+             spec("spm-bpe-16k", "spm", vocab_size=16_000, model_type="bpe"),
+             spec("mecab-spm-16k", "mecab-spm", vocab_size=16_000)),
+    "imdb": (spec("whitespace", "whitespace", lowercase=True), spec("english", "english"),
+             spec("char", "char"), spec("spm-unigram-8k", "spm", vocab_size=8_000),
+             spec("spm-unigram-16k", "spm", vocab_size=16_000)),
+}
+DEFAULT_MODELS = ("nblr", "lstm", "bilstm", "cnn")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much data and training each cell gets."""
+
+    name: str
+    description: str
+    seeds: int
+    #: train documents per corpus (test gets a third as many); None = everything
+    limit: dict[str, int | None]
+    #: max-length policy per corpus (long IMDB character sequences are capped)
+    maxlen: dict[str, str]
+    #: model options per model name, on top of the model's defaults
+    model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+NEURAL_MODELS = ("lstm", "bilstm", "gru", "cnn", "gmp", "rnn")
+
+PROFILES = {
+    "quick": Profile(
+        "quick", "stratified slices (NSMC 6,000 / IMDB 3,000 train, a third as many test), "
+        "small nets, up to 4 epochs", seeds=1, limit={"nsmc": 6_000, "imdb": 3_000},
+        maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=300"},
+        model_options={name: {"epochs": 4, "patience": 1, "batch_size": 64, "embedding_dim": 64,
+                              "units": 64, "filters": 64} for name in NEURAL_MODELS}),
+    "full": Profile(
+        "full", "full corpora, up to 4 epochs with early stopping", seeds=3,
+        limit={"nsmc": None, "imdb": None},
+        maxlen={"nsmc": "mean+2std<=200", "imdb": "p90<=600"},
+        model_options={name: {"epochs": 4, "patience": 1} for name in NEURAL_MODELS}),
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One training run of the study."""
+
+    corpus: str
+    tokenizer: TokenizerSpec
+    model: str
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """Its run folder, relative to the study's ``runs/``."""
+        slug = "".join(c if c.isalnum() or c in "-_=." else "_" for c in self.tokenizer.label)
+        return f"{self.corpus}/{slug}/{self.model}/seed{self.seed}"
+
+    def config(self, profile: Profile) -> TrainConfig:
+        return TrainConfig(corpus=self.corpus, tokenizer=self.tokenizer.name,
+                           tokenizer_options=dict(self.tokenizer.options), model=self.model,
+                           model_options=profile.model_options.get(self.model, {}),
+                           maxlen=profile.maxlen.get(self.corpus, "mean+2std"),
+                           limit=profile.limit.get(self.corpus), seed=self.seed)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A cell that cannot run here, and why."""
+
+    corpus: str
+    tokenizer: str
+    model: str
+    reason: str
+
+
+def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
+         seeds: int) -> tuple[list[Cell], list[Skipped]]:
+    """Every runnable cell, tokenizer by tokenizer; and the combinations that cannot run
+    (a Korean analyser on English text, a backend that is not installed). Unknown names
+    are errors."""
+    from ..models import models
+
+    for name in model_names:
+        models.get(name)  # unknown model names are user errors, not skipped cells
+    cells: list[Cell] = []
+    skipped: list[Skipped] = []
+    for corpus in corpus_names:
+        language = corpora.get(corpus).language
+        specs = ([TokenizerSpec.parse(text) for text in tokenizer_texts] if tokenizer_texts
+                 else list(DEFAULT_TOKENIZERS.get(corpus, ())))
+        for tokenizer in specs:
+            reason = unusable(tokenizer, language)
+            for model in model_names:
+                if reason:
+                    skipped.append(Skipped(corpus, tokenizer.label, model, reason))
+                else:
+                    cells.extend(Cell(corpus, tokenizer, model, seed)
+                                 for seed in range(1, seeds + 1))
+    return cells, skipped
+
+
+def unusable(tokenizer: TokenizerSpec, language: str) -> str | None:
+    """Why ``tokenizer`` cannot run on text in ``language`` here, or None."""
+    cls = tokenizers.get(tokenizer.name)
+    if cls.languages and language not in cls.languages:
+        return f"{tokenizer.name} is for {'/'.join(cls.languages)} text, the corpus is {language}"
+    missing = cls.backend_missing()
+    if missing:
+        return f"backend not installed: {', '.join(missing)}"
+    return None

@@ -1,0 +1,134 @@
+"""Run the cells of a study as ordinary run directories: finished cells are read back,
+interrupted ones resumed, failures recorded; results.csv is rewritten after every cell."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import atomic
+from ..errors import HansentiError
+from ..parallel import progress_bar
+from ..run import CONFIG_FILE, METRICS_FILE, RunDir
+from .matrix import Cell, Profile, Skipped
+
+log = logging.getLogger("hansenti")
+
+RUNS_DIR = "runs"
+RESULTS_FILE = "results.csv"
+COLUMNS = ("corpus", "tokenizer", "tokenizer_spec", "model", "seed", "status", "reason",
+           "test_accuracy", "test_f1", "validation_accuracy", "chosen", "tokens_per_doc",
+           "vocab_size", "test_oov_rate", "maxlen", "maxlen_coverage", "parameters",
+           "tokenize_seconds", "seconds_per_epoch", "train_seconds", "run_dir")
+
+
+@dataclass
+class CellResult:
+    """What one cell produced (``metrics`` is None unless it finished)."""
+
+    cell: Cell
+    status: str  # "done", "failed"
+    metrics: dict[str, Any] | None = None
+    reason: str = ""
+
+    def row(self, out_dir: Path) -> dict[str, Any]:
+        row: dict[str, Any] = {
+            "corpus": self.cell.corpus, "tokenizer": self.cell.tokenizer.label,
+            "tokenizer_spec": self.cell.tokenizer.to_text(), "model": self.cell.model,
+            "seed": self.cell.seed, "status": self.status, "reason": self.reason,
+            "run_dir": f"{RUNS_DIR}/{self.cell.key}"}
+        if self.metrics:
+            m = self.metrics
+            row.update({
+                "test_accuracy": m["test"]["accuracy"], "test_f1": m["test"]["f1"],
+                "validation_accuracy": m["validation_accuracy"],
+                "chosen": json.dumps(m["best"]), "tokens_per_doc": m["tokens_per_doc"],
+                "vocab_size": m["vocab_size"], "test_oov_rate": m["test_oov_rate"],
+                "maxlen": m.get("maxlen"), "maxlen_coverage": m.get("maxlen_coverage"),
+                "parameters": m.get("parameters"),
+                "tokenize_seconds": m["seconds"].get("tokenize_compute",
+                                                     m["seconds"]["tokenize"]),
+                "seconds_per_epoch": m["seconds"]["per_epoch"],
+                "train_seconds": m["seconds"]["train"]})
+        return row
+
+
+def run_cells(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_dir: Path,
+              mirror: str | None = None, jobs: int = 1,
+              progress: bool | None = None) -> list[CellResult]:
+    """Train every cell not yet finished under ``out_dir/runs``; keep going past a cell
+    that fails (its reason goes into results.csv); Ctrl-C leaves the study resumable."""
+    results: list[CellResult] = []
+    shown = sys.stderr.isatty() if progress is None else progress
+    with progress_bar(len(cells), "study cells", shown, unit="cell") as bar, cell_logs_quiet():
+        for cell in cells:
+            bar.set_postfix_str(cell.key, refresh=True)
+            results.append(run_cell(cell, profile, out_dir / RUNS_DIR / cell.key, mirror, jobs))
+            write_results(results, skipped, out_dir)
+            bar.update(1)
+    return results
+
+
+def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
+             jobs: int) -> CellResult:
+    """Train (or resume, or read back) one cell."""
+    from ..train import train
+
+    run = RunDir(run_dir)
+    if run.finished:
+        return CellResult(cell, "done", json.loads((run_dir / METRICS_FILE).read_text()))
+    started = time.perf_counter()
+    try:
+        clear_keras_session()
+        resume = (run_dir / CONFIG_FILE).is_file()
+        metrics = train(None if resume else cell.config(profile), run_dir, resume=resume,
+                        mirror=mirror, jobs=jobs)
+    except HansentiError as error:
+        log.warning("cell %s failed: %s", cell.key, error)
+        return CellResult(cell, "failed", reason=str(error))
+    log.info("cell %s: test accuracy %.4f in %.0f s", cell.key, metrics["test"]["accuracy"],
+             time.perf_counter() - started)
+    return CellResult(cell, "done", metrics)
+
+
+@contextmanager
+def cell_logs_quiet() -> Iterator[None]:
+    """Only warnings from inside cells (unless -vv): the progress bar over cells says the
+    rest. TensorFlow's retracing notices, expected when many models predict, are muted."""
+    quiet = not log.isEnabledFor(logging.DEBUG)
+    loggers = [(log, logging.WARNING), (logging.getLogger("tensorflow"), logging.ERROR)]
+    saved = [(logger, logger.level) for logger, _ in loggers]
+    if quiet:
+        for logger, level in loggers:
+            logger.setLevel(level)
+    try:
+        yield
+    finally:
+        for logger, level in saved:
+            logger.setLevel(level)
+
+
+def clear_keras_session() -> None:
+    """Free the graphs of earlier cells (only if Keras is already loaded)."""
+    if "keras" in sys.modules:
+        sys.modules["keras"].backend.clear_session()
+
+
+def write_results(results: list[CellResult], skipped: list[Skipped], out_dir: Path) -> None:
+    """``results.csv``: one row per cell and seed, skipped combinations included."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="")
+    writer.writeheader()
+    writer.writerows(result.row(out_dir) for result in results)
+    writer.writerows({"corpus": s.corpus, "tokenizer": s.tokenizer, "model": s.model,
+                      "status": "skipped", "reason": s.reason} for s in skipped)
+    atomic.write_text(out_dir / RESULTS_FILE, buffer.getvalue())

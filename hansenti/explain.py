@@ -1,0 +1,37 @@
+"""Which tokens pushed a prediction up or down: occlusion (drop each token, re-score)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .models.base import Classifier
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A document's tokens with how much each raised (+) or lowered (-) P(positive)."""
+
+    probability: float
+    tokens: list[str]
+    contributions: list[float]
+
+    def top(self, n: int = 5) -> list[tuple[str, float]]:
+        """The ``n`` tokens with the largest effect either way."""
+        order = np.argsort(-np.abs(self.contributions))[:n]
+        return [(self.tokens[i], self.contributions[i]) for i in order]
+
+    def to_dict(self) -> dict:
+        return {"probability": self.probability,
+                "tokens": [{"token": token, "contribution": round(contribution, 6)}
+                           for token, contribution in zip(self.tokens, self.contributions)]}
+
+
+def occlusion(classifier: Classifier, tokens: list[str]) -> Explanation:
+    """P(positive) of ``tokens``, and for each token the drop in it when that token is
+    removed (all variants scored in one batch)."""
+    variants = [tokens, *(tokens[:i] + tokens[i + 1:] for i in range(len(tokens)))]
+    probabilities = classifier.predict_proba(variants)
+    full = float(probabilities[0])
+    return Explanation(full, list(tokens), [full - float(p) for p in probabilities[1:]])

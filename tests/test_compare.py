@@ -1,0 +1,114 @@
+"""The tokenization study: cell planning, skipping, resuming and the report."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from hansenti import register_tokenizer
+from hansenti.compare import PROFILES, run_study
+from hansenti.compare.matrix import DEFAULT_TOKENIZERS, Profile, TokenizerSpec, plan
+from hansenti.errors import HansentiError
+from hansenti.tokenizer import Tokenizer, tokenizers
+
+
+@pytest.mark.parametrize("text, label, name, options", [
+    ("okt", "okt", "okt", ()),
+    ("okt-stem=okt:norm=true,stem=true", "okt-stem", "okt", (("norm", True), ("stem", True))),
+    ("spm:vocab_size=8000", "spm-vocab_size-8000", "spm", (("vocab_size", 8000),)),
+    ("bpe=spm:model_type=bpe", "bpe", "spm", (("model_type", "bpe"),)),
+])
+def test_tokenizer_specs_parse(text, label, name, options):
+    spec = TokenizerSpec.parse(text)
+    assert (spec.label, spec.name, spec.options) == (label, name, options)
+    assert TokenizerSpec.parse(spec.to_text()) == spec
+
+
+def test_bad_tokenizer_spec_is_a_user_error():
+    with pytest.raises(HansentiError, match="not KEY=VALUE"):
+        TokenizerSpec.parse("okt:stem")
+
+
+def test_plan_skips_what_cannot_run_and_says_why():
+    class NeedsMissing(Tokenizer):
+        requires = ("no_such_backend_module",)
+
+        def tokenize(self, text):
+            return text.split()
+
+    register_tokenizer("needs-missing", NeedsMissing, exist_ok=True)
+    try:
+        cells, skipped = plan(["nsmc", "imdb"], ["whitespace", "mecab", "needs-missing"],
+                              ["nblr", "cnn"], seeds=2)
+    finally:
+        tokenizers.unregister("needs-missing")
+    assert len(cells) == (2 + 1) * 2 * 2  # (whitespace x 2 corpora + mecab) x models x seeds
+    reasons = {(s.corpus, s.tokenizer): s.reason for s in skipped}
+    assert reasons[("imdb", "mecab")] == "mecab is for ko text, the corpus is en"
+    assert "no_such_backend_module" in reasons[("nsmc", "needs-missing")]
+    assert len(skipped) == 2 * 3  # (imdb mecab, nsmc/imdb needs-missing) x 2 models
+
+
+def test_default_matrix_is_the_documented_one():
+    cells, skipped = plan(["nsmc", "imdb"], [], ["nblr", "lstm", "bilstm", "cnn"], seeds=1)
+    assert len(DEFAULT_TOKENIZERS["nsmc"]) == 12 and len(DEFAULT_TOKENIZERS["imdb"]) == 5
+    assert len(cells) + len(skipped) == (12 + 5) * 4
+
+
+@pytest.mark.parametrize("corpus, tokenizer, model, message", [
+    ("nsmc", "nope", "cnn", "unknown tokenizer 'nope'"),
+    ("nsmc", "whitespace", "transformer", "unknown model 'transformer'"),
+    ("wiki", "whitespace", "cnn", "unknown corpus 'wiki'"),
+])
+def test_unknown_names_are_errors_not_skips(corpus, tokenizer, model, message):
+    with pytest.raises(HansentiError, match=message):
+        plan([corpus], [tokenizer], [model], seeds=1)
+
+
+@pytest.fixture
+def tiny_profile(monkeypatch):
+    profile = Profile("tiny", "300 NSMC reviews, 1 epoch", seeds=2, limit={"nsmc": 300},
+                      maxlen={"nsmc": "mean+2std"},
+                      model_options={"cnn": {"epochs": 1, "filters": 8, "embedding_dim": 8}})
+    monkeypatch.setitem(PROFILES, "tiny", profile)
+    return profile
+
+
+@pytest.mark.realdata
+def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypatch):
+    pytest.importorskip("keras")
+    out = tmp_path / "study"
+    report = run_study(["nsmc"], ["whitespace", "char", "mecab"], ["nblr", "cnn"], None,
+                       "tiny", out, mirror=str(mirror), command="test")
+    with open(out / "results.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    done = [row for row in rows if row["status"] == "done"]
+    assert len(done) == len(rows) == 3 * 2 * 2
+    assert all(0.3 < float(row["test_accuracy"]) <= 1 for row in done)
+    assert all(float(row["tokens_per_doc"]) > 0 for row in done)
+
+    markdown = report.read_text(encoding="utf-8")
+    assert "## nsmc" in markdown and "★" in markdown and "beyond seed noise" in markdown
+    assert (out / "nsmc-accuracy.png").stat().st_size > 1000
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 3 and 'src="http' not in page
+
+    # a second invocation reuses finished cells and resumes an unfinished one
+    (out / "runs" / "nsmc" / "char" / "cnn" / "seed2" / "metrics.json").unlink()
+    from hansenti import train as train_module
+
+    calls = []
+    real_train = train_module.train
+    monkeypatch.setattr(train_module, "train",
+                        lambda *a, **k: calls.append(k.get("resume")) or real_train(*a, **k))
+    run_study(["nsmc"], ["whitespace", "char", "mecab"], ["nblr", "cnn"], None, "tiny", out,
+              mirror=str(mirror), command="test again")
+    assert calls == [True]
+    assert "2 invocation(s)" in report.read_text(encoding="utf-8")
+
+
+def test_a_study_folder_keeps_its_profile(tiny_profile, tmp_path):
+    (tmp_path / "study.json").write_text('{"profile": "full", "invocations": []}')
+    with pytest.raises(HansentiError, match="holds a 'full' study"):
+        run_study(["nsmc"], ["whitespace"], ["nblr"], 1, "tiny", tmp_path)
