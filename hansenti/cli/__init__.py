@@ -10,7 +10,7 @@ import click
 
 from ..errors import HansentiError
 from .analyze import analyze_command, serve_command
-from .compare import compare_command
+from .compare import compare_command, ensemble_command
 from .corpora import corpora_group
 from .embed import embed_group
 from .tokenize import tokenize_command, tokenizers_command
@@ -54,6 +54,7 @@ cli.add_command(evaluate_command)
 cli.add_command(predict_command)
 cli.add_command(embed_group)
 cli.add_command(compare_command)
+cli.add_command(ensemble_command)
 cli.add_command(analyze_command)
 cli.add_command(serve_command)
 

@@ -40,3 +40,25 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...],
                        profile_name, out_dir, mirror, jobs,
                        command="hansenti " + " ".join(sys.argv[1:]))
     click.echo(f"report: {report} and {report.with_suffix('.html')}")
+
+
+@click.command("ensemble")
+@mirror_option
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for ensemble.json (members, weights, validation and test metrics).")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
+def ensemble_command(mirror: str | None, jobs: int, out_dir: str,
+                     run_dirs: tuple[str, ...]) -> None:
+    """Combine finished RUN_DIRS of one corpus (weights fitted on their shared validation
+    split) and score the test split once."""
+    from ..ensemble import ensemble
+
+    result = ensemble(list(run_dirs), out_dir, mirror, jobs)
+    for member in result["members"]:
+        click.echo(f"  {member['run']}: validation {member['validation_accuracy']:.4f}, "
+                   f"weight {member['weight']:.3f}")
+    validation = result["validation_accuracy"]
+    click.echo(f"{result['method']} ensemble (validation: stack {validation['stack_cv']:.4f} "
+               f"cross-validated, mean {validation['mean']:.4f}): test accuracy "
+               f"{result['test']['accuracy']:.4f} (F1 {result['test']['f1']:.4f}) -> {out_dir}")

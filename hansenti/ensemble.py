@@ -1,0 +1,82 @@
+"""Combining finished runs of one corpus: member probabilities are mixed by a logistic
+regression on their logits, fitted on the validation split the runs share, or averaged if
+that does better in cross-validation; the test split is scored once, for the choice made."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import atomic
+from .corpora import train_validation_split
+from .errors import HansentiError
+from .metrics import binary_metrics
+from .run import Predictor
+from .train import labels_of, load_splits, tokenize_splits
+
+ENSEMBLE_FILE = "ensemble.json"
+FOLDS = 5
+
+
+def logits(probabilities: np.ndarray) -> np.ndarray:
+    clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
+    return np.log(clipped / (1 - clipped))
+
+
+def member_probabilities(predictors: Sequence[Predictor], mirror: str | None,
+                         jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(validation probabilities, validation labels, test probabilities, test labels), one
+    column per member; every member must have been carved the same validation split."""
+    shared = {(p.config.corpus, p.config.seed, p.config.validation_fraction, p.config.limit)
+              for p in predictors}
+    if len(shared) != 1:
+        raise HansentiError("ensemble members must share corpus, seed, validation fraction and "
+                            f"limit (the same validation split); got {sorted(map(str, shared))}")
+    config = predictors[0].config
+    train, test = load_splits(config, mirror)
+    _, validation = train_validation_split(train, config.validation_fraction, config.seed)
+    valid_columns, test_columns = [], []
+    for predictor in predictors:
+        splits = tokenize_splits(predictor.tokenizer, predictor.config, train, test, jobs)
+        valid_columns.append(predictor.classifier.predict_proba(splits.docs(validation)))
+        test_columns.append(predictor.classifier.predict_proba(splits.test_docs))
+    return (np.column_stack(valid_columns), labels_of(validation),
+            np.column_stack(test_columns), labels_of(test))
+
+
+def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | None = None,
+             jobs: int = 1) -> dict[str, Any]:
+    """Fit the combination on validation, score test once, write ``ensemble.json``."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    if len(run_dirs) < 2:
+        raise HansentiError("an ensemble needs at least two runs")
+    predictors = [Predictor(run_dir) for run_dir in run_dirs]
+    valid_p, valid_y, test_p, test_y = member_probabilities(predictors, mirror, jobs)
+    stacker = LogisticRegression(C=1.0, max_iter=1_000)
+    stacked_accuracy = float(cross_val_score(stacker, logits(valid_p), valid_y, cv=FOLDS).mean())
+    mean_accuracy = float(((valid_p.mean(axis=1) >= 0.5) == valid_y).mean())
+    if stacked_accuracy > mean_accuracy:
+        stacker.fit(logits(valid_p), valid_y)
+        method, weights = "stack", [float(w) for w in stacker.coef_[0]]
+        intercept = float(stacker.intercept_[0])
+        test_probabilities = stacker.predict_proba(logits(test_p))[:, 1]
+    else:
+        method, weights = "mean", [1 / valid_p.shape[1]] * valid_p.shape[1]
+        intercept = 0.0
+        test_probabilities = test_p.mean(axis=1)
+    result = {
+        "members": [{"run": str(run_dir), "tokenizer": p.config.tokenizer,
+                     "model": p.config.model,
+                     "validation_accuracy": float(((valid_p[:, i] >= 0.5) == valid_y).mean()),
+                     "weight": weights[i]}
+                    for i, (run_dir, p) in enumerate(zip(run_dirs, predictors))],
+        "method": method, "intercept": intercept,
+        "validation_accuracy": {"stack_cv": stacked_accuracy, "mean": mean_accuracy},
+        "test": binary_metrics(test_y, test_probabilities),
+    }
+    atomic.write_json(Path(out_dir) / ENSEMBLE_FILE, result)
+    return result

@@ -1,0 +1,48 @@
+"""Ensembles of finished runs: weights from the shared validation split, test scored once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hansenti.config import TrainConfig
+from hansenti.ensemble import ensemble
+from hansenti.errors import HansentiError
+
+
+@pytest.fixture(scope="module")
+def nblr_run(trained_run, tmp_path_factory, mirror):
+    """An nblr run on the same 9,000 NSMC reviews and seed as ``trained_run``."""
+    from hansenti.train import train
+
+    run_dir = tmp_path_factory.mktemp("runs") / "small-nblr"
+    train(TrainConfig(corpus="nsmc", tokenizer="char", model="nblr", limit=9_000,
+                      model_options={"ngram_max": 3, "c_grid": [1.0]}), run_dir,
+          mirror=str(mirror))
+    return run_dir
+
+
+@pytest.mark.realdata
+def test_ensemble_of_two_runs(trained_run, nblr_run, mirror, tmp_path, run_cli):
+    result = run_cli("ensemble", str(trained_run[0]), str(nblr_run), "--out",
+                     str(tmp_path / "ens"), "--mirror", str(mirror), "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    saved = json.loads((tmp_path / "ens" / "ensemble.json").read_text(encoding="utf-8"))
+    assert saved["method"] in ("stack", "mean") and len(saved["members"]) == 2
+    assert saved["test"]["examples"] == 3_000 and saved["test"]["accuracy"] > 0.7
+    best_member = max(m["validation_accuracy"] for m in saved["members"])
+    assert max(saved["validation_accuracy"].values()) > best_member - 0.02
+
+
+@pytest.mark.realdata
+def test_members_must_share_the_validation_split(trained_run, tmp_path, mirror):
+    from hansenti.train import train
+
+    other = tmp_path / "other-seed"
+    train(TrainConfig(corpus="nsmc", tokenizer="whitespace", model="nblr", limit=9_000, seed=7,
+                      model_options={"c_grid": [1.0]}), other, mirror=str(mirror))
+    with pytest.raises(HansentiError, match="must share corpus, seed"):
+        ensemble([trained_run[0], other], tmp_path / "ens", str(mirror))
+    with pytest.raises(HansentiError, match="at least two runs"):
+        ensemble([trained_run[0]], tmp_path / "ens", str(mirror))
