@@ -5,6 +5,7 @@ find the tokens that set a group's positive reviews apart from its negative ones
 from __future__ import annotations
 
 import csv
+import functools
 import heapq
 import io
 import math
@@ -22,6 +23,8 @@ from .run import Predictor
 from .scoring import score_file
 
 ALL = "(all)"
+#: how many of the commonest tokens (by reviews containing them) aspect hints leave out
+COMMON_TOKENS = 100
 Z_95 = 1.959964
 
 
@@ -72,15 +75,18 @@ def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float,
 
 
 def log_odds_tokens(positive: Counter[str], negative: Counter[str], prior: Counter[str],
-                    n: int = 8, min_count: int = 3) -> dict[str, list[tuple[str, float]]]:
+                    n: int = 8, min_count: int = 3,
+                    exclude: frozenset[str] = frozenset()) -> dict[str, list[tuple[str, float]]]:
     """Tokens most associated with positive and with negative reviews: the log-odds ratio
-    with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), as z-scores."""
+    with an informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), as z-scores;
+    ``exclude`` (e.g. the commonest tokens: particles, endings) is left out."""
     prior_total = sum(prior.values()) or 1
     pos_total, neg_total = sum(positive.values()), sum(negative.values())
     scale = 100.0  # prior strength: how many pseudo-counts the whole-file frequencies weigh
     scores = []
     for token in set(positive) | set(negative):
-        if positive[token] + negative[token] < min_count or not any(c.isalnum() for c in token):
+        if (positive[token] + negative[token] < min_count or token in exclude
+                or not any(c.isalnum() for c in token)):
             continue
         alpha = scale * prior[token] / prior_total + 0.01
         alpha_total = scale + 0.01 * len(prior)
@@ -114,10 +120,16 @@ class Analysis:
                          "ci95_low": round(low, 4), "ci95_high": round(high, 4)})
         return rows
 
+    @functools.cached_property
+    def common_tokens(self) -> frozenset[str]:
+        """The file's most widespread tokens: mostly particles and endings, which say
+        nothing about why a group is liked."""
+        return frozenset(token for token, _ in self.overall_tokens.most_common(COMMON_TOKENS))
+
     def aspects(self, group: str, n: int = 8) -> dict[str, list[tuple[str, float]]]:
         stats = self.groups[group]
         return log_odds_tokens(stats.positive_tokens, stats.negative_tokens,
-                               self.overall_tokens, n)
+                               self.overall_tokens, n, exclude=self.common_tokens)
 
 
 def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str = "text",

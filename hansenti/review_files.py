@@ -86,7 +86,9 @@ def _plain(value: object) -> str:
 
 def _delimited(handle, separator: str, text_column: str, name: str,
                report: ReadReport) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(handle, delimiter=separator)
+    # TSV is split on tabs only: a quote inside a review must not swallow the next rows
+    quoting = csv.QUOTE_NONE if separator == "\t" else csv.QUOTE_MINIMAL
+    reader = csv.reader(handle, delimiter=separator, quoting=quoting)
     header = next(reader, None)
     if not header:
         raise HansentiError(f"{name} is empty: a header row naming the columns is needed")

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 from .run import Predictor
 
@@ -57,17 +58,18 @@ def make_handler(predictor: Predictor) -> type[BaseHTTPRequestHandler]:
         server_version = "hansenti"
 
         def do_GET(self) -> None:
-            if self.path in ("/", "/index.html"):
+            path = urlsplit(self.path).path  # the page takes ?text=... to score on load
+            if path in ("/", "/index.html"):
                 self.reply(HTTPStatus.OK, page, "text/html; charset=utf-8")
-            elif self.path == "/health":
+            elif path == "/health":
                 self.reply_json(HTTPStatus.OK, {"status": "ok", "run": run_name,
                                                 "tokenizer": predictor.config.tokenizer,
                                                 "model": predictor.config.model})
             else:
-                self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"no page {self.path}"})
+                self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"no page {path}"})
 
         def do_POST(self) -> None:
-            if self.path != "/predict":
+            if urlsplit(self.path).path != "/predict":
                 self.reply_json(HTTPStatus.NOT_FOUND, {"error": "POST to /predict"})
                 return
             try:

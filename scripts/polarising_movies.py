@@ -2,7 +2,7 @@
 the model's verdicts are (share positive nearest 50%, with many reviews), and show what
 each side says.
 
-    python scripts/polarising_movies.py RUN [--top 10] [--min-reviews 100]
+    python scripts/polarising_movies.py RUN [--top 10] [--min-reviews 50]
 
 Uses the library API: ``hansenti.load`` to score, ``Predictor.explain`` to see why.
 """
@@ -16,14 +16,14 @@ from collections import Counter
 import pandas as pd
 
 import hansenti
-from hansenti.analysis import log_odds_tokens
+from hansenti.analysis import COMMON_TOKENS, log_odds_tokens
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run")
     parser.add_argument("--top", type=int, default=10)
-    parser.add_argument("--min-reviews", type=int, default=100)
+    parser.add_argument("--min-reviews", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--limit", type=int, help="only the first N reviews (a quick look)")
     parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
@@ -45,14 +45,15 @@ def main() -> None:
     top = movies.sort_values(["division", "reviews"], ascending=False).head(args.top)
 
     overall = Counter(token for doc in tokens for token in set(doc))
+    common = frozenset(token for token, _ in overall.most_common(COMMON_TOKENS))
     print(f"{len(movies):,} movies with >= {args.min_reviews} reviews; most divided:")
     for movie, row in top.iterrows():
         indices = reviews.index[reviews["movie"] == movie]
         liked = Counter(t for i in indices if reviews.at[i, "positive"] for t in set(tokens[i]))
         disliked = Counter(t for i in indices if not reviews.at[i, "positive"]
                            for t in set(tokens[i]))
-        hints = log_odds_tokens(liked, disliked, overall, n=5)
-        print(f"- movie {movie}: {row['reviews']:,} reviews, {row['share_positive']:.0%} "
+        hints = log_odds_tokens(liked, disliked, overall, n=5, exclude=common)
+        print(f"- movie {movie}: {int(row['reviews']):,} reviews, {row['share_positive']:.0%} "
               f"positive, star std {row['rating_std']:.1f}")
         print(f"    fans say: {', '.join(t for t, _ in hints['positive'])}")
         print(f"    critics say: {', '.join(t for t, _ in hints['negative'])}")

@@ -45,6 +45,9 @@ def test_jsonl_and_txt(tmp_path):
     txt = tmp_path / "reviews.txt"
     txt.write_text("하나\n\n둘\n", encoding="utf-8")
     assert rows_of(txt)[0] == [(1, "하나"), (3, "둘")]
+    tsv = tmp_path / "reviews.tsv"
+    tsv.write_text('id\ttext\n1\t"따옴표로 시작하는 리뷰\n2\t다음 줄"\n', encoding="utf-8")
+    assert rows_of(tsv)[0] == [(2, '"따옴표로 시작하는 리뷰'), (3, '다음 줄"')]
     gzipped = tmp_path / "reviews.tsv.gz"
     gzipped.write_bytes(gzip.compress("id\ttext\n1\t좋다\n".encode("utf-8")))
     assert rows_of(gzipped)[0] == [(2, "좋다")]

@@ -70,6 +70,8 @@ def test_health_and_page(server):
     with urllib.request.urlopen(f"{server}/", timeout=10) as response:
         page = response.read().decode("utf-8")
     assert "<textarea" in page and "/predict" in page
+    with urllib.request.urlopen(f"{server}/?text=%EC%A2%8B%EB%8B%A4", timeout=10) as response:
+        assert response.status == 200
 
 
 @pytest.mark.realdata

@@ -85,10 +85,10 @@ NEURAL_MODELS = ("lstm", "bilstm", "gru", "cnn", "gmp", "rnn")
 
 PROFILES = {
     "quick": Profile(
-        "quick", "stratified slices (NSMC 6,000 / IMDB 3,000 train, a third as many test), "
-        "small nets, up to 4 epochs", seeds=1, limit={"nsmc": 6_000, "imdb": 3_000},
-        maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=300"},
-        model_options={name: {"epochs": 4, "patience": 1, "batch_size": 64, "embedding_dim": 64,
+        "quick", "stratified slices (NSMC 6,000 / IMDB 2,500 train, a third as many test), "
+        "small nets, up to 3 epochs", seeds=1, limit={"nsmc": 6_000, "imdb": 2_500},
+        maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=200"},
+        model_options={name: {"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
                               "units": 64, "filters": 64} for name in NEURAL_MODELS}),
     "full": Profile(
         "full", "full corpora, up to 4 epochs with early stopping", seeds=3,
