@@ -4,10 +4,8 @@ find the tokens that set a group's positive reviews apart from its negative ones
 
 from __future__ import annotations
 
-import csv
 import functools
 import heapq
-import io
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -159,25 +157,16 @@ def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str 
                             batch_size, n_jobs, on_batch=collect)
         result = Analysis(groups, report, np.concatenate(probabilities) if probabilities
                           else np.zeros(0), overall)
-        write_csv(staging / "summary.csv", result.summary_rows())
-        write_csv(staging / "extremes.csv", [
+        atomic.write_csv(staging / "summary.csv", result.summary_rows())
+        atomic.write_csv(staging / "extremes.csv", [
             {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
              "line": line, "text": text}
             for name, stats in groups.items() for side in ("positive", "negative")
             for rank, (p, line, text) in enumerate(stats.extremes(side), 1)])
-        write_csv(staging / "aspects.csv", [
+        atomic.write_csv(staging / "aspects.csv", [
             {"group": name, "side": side, "token": token, "z": round(z, 3)}
             for name in groups for side, tokens in result.aspects(name).items()
             for token, z in tokens])
         write_html_report(result, predictor, staging / "report.html", source.name,
                           html_groups)
     return result
-
-
-def write_csv(path: Path, rows: list[dict]) -> None:
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    atomic.write_text(path, buffer.getvalue())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator, Sequence
 
 
 @contextmanager
@@ -43,6 +45,20 @@ def write_text(path: str | os.PathLike, text: str) -> None:
 
 def write_json(path: str | os.PathLike, obj: Any) -> None:
     write_text(path, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def write_csv(path: str | os.PathLike, rows: Iterable[dict[str, Any]],
+              columns: Sequence[str] | None = None) -> None:
+    """Rows as CSV under a header: ``columns``, or every key of the rows in first-seen
+    order; a missing value is an empty field."""
+    rows = list(rows)
+    columns = list(columns or dict.fromkeys(key for row in rows for key in row))
+    buffer = io.StringIO()
+    if columns:
+        writer = csv.DictWriter(buffer, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    write_text(path, buffer.getvalue())
 
 
 def copy_file(src: str | os.PathLike, dst: str | os.PathLike) -> None:

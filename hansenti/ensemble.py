@@ -10,7 +10,6 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import atomic
-from .corpora import train_validation_split
 from .errors import HansentiError
 from .metrics import binary_metrics
 from .run import Predictor
@@ -34,15 +33,13 @@ def member_probabilities(predictors: Sequence[Predictor], mirror: str | None,
     if len(shared) != 1:
         raise HansentiError("ensemble members must share corpus, seed, validation fraction and "
                             f"limit (the same validation split); got {sorted(map(str, shared))}")
-    config = predictors[0].config
-    train, test = load_splits(config, mirror)
-    _, validation = train_validation_split(train, config.validation_fraction, config.seed)
+    train, test = load_splits(predictors[0].config, mirror)
     valid_columns, test_columns = [], []
     for predictor in predictors:
         splits = tokenize_splits(predictor.tokenizer, predictor.config, train, test, jobs)
-        valid_columns.append(predictor.classifier.predict_proba(splits.docs(validation)))
+        valid_columns.append(predictor.classifier.predict_proba(splits.docs(splits.validation)))
         test_columns.append(predictor.classifier.predict_proba(splits.test_docs))
-    return (np.column_stack(valid_columns), labels_of(validation),
+    return (np.column_stack(valid_columns), labels_of(splits.validation),
             np.column_stack(test_columns), labels_of(test))
 
 

@@ -6,9 +6,7 @@ carved from train; tokenizer fitting and the vocabulary see the fit part of trai
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import logging
 import shutil
 import time
@@ -150,7 +148,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                     "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
         "documents": {"fit": len(fit), "validation": len(validation), "test": len(test)},
     }
-    write_history(history, run.path / HISTORY_FILE)
+    atomic.write_csv(run.path / HISTORY_FILE, history)
     plot_curves(history, run.path / CURVES_FILE,
                 f"{config.corpus} · {config.tokenizer} · {config.model}")
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
@@ -167,15 +165,6 @@ def check_embeddings(classifier: Classifier, path: str) -> None:
         raise HansentiError(f"model {classifier.name} does not use word vectors; "
                             "drop --embeddings or pick a neural model")
     vectors_path(path)
-
-
-def write_history(history: Sequence[dict[str, float]], path: Path) -> None:
-    columns = list(dict.fromkeys(key for row in history for key in row))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns)
-    writer.writeheader()
-    writer.writerows(history)
-    atomic.write_text(path, buffer.getvalue())
 
 
 def evaluate(run_dir: str | Path, corpus: str | None = None, split: str = "test",

@@ -3,8 +3,6 @@ interrupted ones resumed, failures recorded; results.csv is rewritten after ever
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import sys
@@ -18,7 +16,7 @@ from typing import Any
 from .. import atomic
 from ..errors import HansentiError
 from ..parallel import progress_bar
-from ..run import CONFIG_FILE, METRICS_FILE, RunDir
+from ..run import METRICS_FILE, RunDir
 from .matrix import Cell, Profile, Skipped
 
 log = logging.getLogger("hansenti")
@@ -40,7 +38,7 @@ class CellResult:
     metrics: dict[str, Any] | None = None
     reason: str = ""
 
-    def row(self, out_dir: Path) -> dict[str, Any]:
+    def row(self) -> dict[str, Any]:
         row: dict[str, Any] = {
             "corpus": self.cell.corpus, "tokenizer": self.cell.tokenizer.label,
             "tokenizer_spec": self.cell.tokenizer.to_text(), "model": self.cell.model,
@@ -89,7 +87,7 @@ def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
     started = time.perf_counter()
     try:
         clear_keras_session()
-        resume = (run_dir / CONFIG_FILE).is_file()
+        resume = run.config_path.is_file()
         metrics = train(None if resume else cell.config(profile), run_dir, resume=resume,
                         mirror=mirror, jobs=jobs)
     except HansentiError as error:
@@ -125,10 +123,7 @@ def clear_keras_session() -> None:
 
 def write_results(results: list[CellResult], skipped: list[Skipped], out_dir: Path) -> None:
     """``results.csv``: one row per cell and seed, skipped combinations included."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, restval="")
-    writer.writeheader()
-    writer.writerows(result.row(out_dir) for result in results)
-    writer.writerows({"corpus": s.corpus, "tokenizer": s.tokenizer, "model": s.model,
-                      "status": "skipped", "reason": s.reason} for s in skipped)
-    atomic.write_text(out_dir / RESULTS_FILE, buffer.getvalue())
+    skipped_rows = ({"corpus": s.corpus, "tokenizer": s.tokenizer, "model": s.model,
+                     "status": "skipped", "reason": s.reason} for s in skipped)
+    atomic.write_csv(out_dir / RESULTS_FILE,
+                     [*(result.row() for result in results), *skipped_rows], COLUMNS)
