@@ -12,9 +12,10 @@ from pathlib import Path
 
 from .. import atomic
 from ..errors import HansentiError
-from .matrix import DEFAULT_MODELS, DEFAULT_TOKENIZERS, PROFILES, Profile, plan
+from ..run import RunDir
+from .matrix import DEFAULT_MODELS, DEFAULT_TOKENIZERS, PROFILES, Cell, Profile, Skipped, plan
 from .report import write_report
-from .runner import run_cells
+from .runner import RESULTS_FILE, RUNS_DIR, run_cells
 
 STUDY_FILE = "study.json"
 
@@ -33,21 +34,30 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     started, stamp = time.perf_counter(), datetime.now(timezone.utc)
     try:
         run_cells(cells, skipped, profile, out_dir, mirror, jobs)
-    finally:  # an interrupted invocation's time still counts towards the study
+    finally:  # an interrupted invocation's time still counts, and its cells get reported
         study["invocations"].append({"started": stamp.isoformat(timespec="seconds"),
                                      "seconds": time.perf_counter() - started,
                                      "command": command})
         atomic.write_json(out_dir / STUDY_FILE, study)
+        if (out_dir / RESULTS_FILE).is_file():
+            write_study_report(out_dir, profile, cells, skipped, study, command)
+    return out_dir / "report.md"
+
+
+def write_study_report(out_dir: Path, profile: Profile, cells: list[Cell],
+                       skipped: list[Skipped], study: dict, command: str) -> None:
+    """report.md/html of what has finished so far, with how and how long in the footer."""
+    finished = sum(RunDir(out_dir / RUNS_DIR / cell.key).finished for cell in cells)
+    seeds = max((cell.seed for cell in cells), default=0)
     wall = sum(invocation["seconds"] for invocation in study["invocations"])
     footer = [f"profile: {profile.name} — {profile.description}",
-              f"cells: {len(cells)} run, {len(skipped)} skipped; seeds: {seeds or profile.seeds}",
+              f"cells: {finished} of {len(cells)} finished, {len(skipped)} skipped; seeds: {seeds}",
               f"wall-clock time of the study: {wall / 60:.1f} min over "
               f"{len(study['invocations'])} invocation(s)",
               f"machine: {platform.machine()}, {os.cpu_count()} cores, CPU only; "
               f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               f"command: {command or '(library call)'}"]
     write_report(out_dir, f"Tokenization study ({profile.name})", footer)
-    return out_dir / "report.md"
 
 
 def open_study(out_dir: Path, profile: Profile) -> dict:
