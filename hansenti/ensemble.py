@@ -12,7 +12,8 @@ import numpy as np
 from . import atomic
 from .errors import HansentiError
 from .metrics import binary_metrics
-from .run import Predictor
+from .corpora import train_validation_split
+from .run import PREDICTIONS_FILE, Predictor
 from .train import labels_of, load_splits, tokenize_splits
 
 ENSEMBLE_FILE = "ensemble.json"
@@ -27,19 +28,32 @@ def logits(probabilities: np.ndarray) -> np.ndarray:
 def member_probabilities(predictors: Sequence[Predictor], mirror: str | None,
                          jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(validation probabilities, validation labels, test probabilities, test labels), one
-    column per member; every member must have been carved the same validation split."""
+    column per member; every member must have been carved the same validation split. Runs
+    that saved their predictions are read, older ones predict again."""
     shared = {(p.config.corpus, p.config.seed, p.config.validation_fraction, p.config.limit)
               for p in predictors}
     if len(shared) != 1:
         raise HansentiError("ensemble members must share corpus, seed, validation fraction and "
                             f"limit (the same validation split); got {sorted(map(str, shared))}")
     train, test = load_splits(predictors[0].config, mirror)
+    _, validation = train_validation_split(train, predictors[0].config.validation_fraction,
+                                           predictors[0].config.seed)
+    validation_ids = [record.id for record in validation]
     valid_columns, test_columns = [], []
     for predictor in predictors:
+        saved = predictor.run.path / PREDICTIONS_FILE
+        if saved.is_file():
+            with np.load(saved) as predictions:
+                if predictions["validation_ids"].tolist() != validation_ids:
+                    raise HansentiError(f"{saved} was made on another validation split: "
+                                        "delete it to predict again")
+                valid_columns.append(predictions["validation"])
+                test_columns.append(predictions["test"])
+            continue
         splits = tokenize_splits(predictor.tokenizer, predictor.config, train, test, jobs)
-        valid_columns.append(predictor.classifier.predict_proba(splits.docs(splits.validation)))
+        valid_columns.append(predictor.classifier.predict_proba(splits.docs(validation)))
         test_columns.append(predictor.classifier.predict_proba(splits.test_docs))
-    return (np.column_stack(valid_columns), labels_of(splits.validation),
+    return (np.column_stack(valid_columns), labels_of(validation),
             np.column_stack(test_columns), labels_of(test))
 
 

@@ -21,6 +21,8 @@ HISTORY_FILE = "history.csv"
 CURVES_FILE = "curves.png"
 TOKENIZER_DIR = "tokenizer"
 VOCAB_FILE = "vocab.json"
+#: the finished model's probabilities on the validation and test splits (for ensembles)
+PREDICTIONS_FILE = "predictions.npz"
 CHECKPOINT_DIR = "checkpoints"
 LABELS = ("negative", "positive")
 

@@ -7,6 +7,7 @@ carved from train; tokenizer fitting and the vocabulary see the fit part of trai
 from __future__ import annotations
 
 import functools
+import io
 import logging
 import shutil
 import time
@@ -24,8 +25,8 @@ from .errors import HansentiError
 from .metrics import binary_metrics
 from .models.base import Classifier
 from .plots import plot_curves
-from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, TOKENIZER_DIR,
-                  VOCAB_FILE, Predictor, RunDir)
+from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, PREDICTIONS_FILE,
+                  TOKENIZER_DIR, VOCAB_FILE, Predictor, RunDir)
 from .tokenizer import Tokenizer, create_tokenizer
 from .vocab import Vocab
 
@@ -131,6 +132,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     started = time.perf_counter()
     probabilities = classifier.predict_proba(test_docs)
     eval_seconds = time.perf_counter() - started
+    save_predictions(run.path / PREDICTIONS_FILE, validation,
+                     classifier.predict_proba(valid_docs), probabilities)
 
     best = max(history, key=lambda row: row["val_accuracy"])
     epoch_seconds = [row["seconds"] for row in history if "seconds" in row]
@@ -154,6 +157,16 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics
+
+
+def save_predictions(path: Path, validation: Sequence[Review], validation_probabilities: np.ndarray,
+                     test_probabilities: np.ndarray) -> None:
+    """The finished model's probabilities, so runs can be combined without predicting again."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, validation_ids=np.array([r.id for r in validation]),
+                        validation=validation_probabilities.astype(np.float32),
+                        test=test_probabilities.astype(np.float32))
+    atomic.write_bytes(path, buffer.getvalue())
 
 
 def check_embeddings(classifier: Classifier, path: str) -> None:

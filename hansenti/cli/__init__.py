@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 
 import click
@@ -59,6 +60,13 @@ cli.add_command(analyze_command)
 cli.add_command(serve_command)
 
 
+def interrupt(signum: int, frame: object) -> None:
+    """SIGTERM (kill, a batch scheduler) stops work the way Ctrl-C does: runs stay resumable
+    and a study still records its time and writes its report."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
+    signal.signal(signal.SIGTERM, interrupt)
     cli(prog_name="hansenti")
