@@ -44,6 +44,7 @@ def test_plan_skips_what_cannot_run_and_says_why():
     finally:
         tokenizers.unregister("needs-missing")
     assert len(cells) == (2 + 1) * 2 * 2  # (whitespace x 2 corpora + mecab) x models x seeds
+    assert [cell.seed for cell in cells] == [1] * 6 + [2] * 6  # whole seeds first
     reasons = {(s.corpus, s.tokenizer): s.reason for s in skipped}
     assert reasons[("imdb", "mecab")] == "mecab is for ko text, the corpus is en"
     assert "no_such_backend_module" in reasons[("nsmc", "needs-missing")]
@@ -106,6 +107,19 @@ def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypa
               mirror=str(mirror), command="test again")
     assert calls == [True]
     assert "2 invocation(s)" in report.read_text(encoding="utf-8")
+
+    # stopped (Ctrl-C, SIGTERM) in a cell: the time is recorded and the report written
+    (out / "runs" / "nsmc" / "mecab" / "cnn" / "seed2" / "metrics.json").unlink()
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_study(["nsmc"], ["whitespace", "char", "mecab"], ["nblr", "cnn"], None, "tiny",
+                  out, mirror=str(mirror), command="stopped")
+    markdown = report.read_text(encoding="utf-8")
+    assert "11 of 12 finished" in markdown and "3 invocation(s)" in markdown
 
 
 def test_a_study_folder_keeps_its_profile(tiny_profile, tmp_path):

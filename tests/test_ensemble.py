@@ -46,3 +46,33 @@ def test_members_must_share_the_validation_split(trained_run, tmp_path, mirror):
         ensemble([trained_run[0], other], tmp_path / "ens", str(mirror))
     with pytest.raises(HansentiError, match="at least two runs"):
         ensemble([trained_run[0]], tmp_path / "ens", str(mirror))
+
+
+@pytest.mark.realdata
+def test_saved_predictions_are_the_runs_own(trained_run, nblr_run, tmp_path, mirror):
+    import shutil
+
+    import numpy as np
+
+    from hansenti.run import PREDICTIONS_FILE
+
+    with np.load(trained_run[0] / PREDICTIONS_FILE) as saved:
+        assert len(saved["validation_ids"]) == len(saved["validation"]) == 900
+        assert len(saved["test"]) == 3_000
+        test_accuracy = ((saved["test"] >= 0.5) == _test_labels(mirror)).mean()
+    assert test_accuracy == pytest.approx(trained_run[1]["test"]["accuracy"])
+
+    # a run from before predictions were saved is predicted again, to the same result
+    old_run = tmp_path / "old-nblr"
+    shutil.copytree(nblr_run, old_run)
+    (old_run / PREDICTIONS_FILE).unlink()
+    from_saved = ensemble([trained_run[0], nblr_run], tmp_path / "a", str(mirror))
+    predicted = ensemble([trained_run[0], old_run], tmp_path / "b", str(mirror))
+    assert predicted["test"]["accuracy"] == pytest.approx(from_saved["test"]["accuracy"], abs=1e-6)
+
+
+def _test_labels(mirror):
+    from hansenti.train import labels_of, load_splits
+
+    _, test = load_splits(TrainConfig(corpus="nsmc", limit=9_000), str(mirror))
+    return labels_of(test)

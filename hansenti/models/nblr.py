@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,17 @@ log = logging.getLogger("hansenti")
 WEIGHTS_FILE = "nblr.npz"
 NGRAMS_FILE = "nblr_ngrams.json"
 SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
+
+
+def fit_logistic(c: float, x_fit, fit_labels: np.ndarray, x_valid,
+                 valid_labels: np.ndarray) -> tuple[dict[str, float], np.ndarray, float]:
+    """One point of the C grid: (history row, coefficients, intercept)."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x_fit, fit_labels)
+    row = {"C": c, "accuracy": model.score(x_fit, fit_labels),
+           "val_accuracy": model.score(x_valid, valid_labels)}
+    return row, model.coef_[0], float(model.intercept_[0])
 
 
 class NBLRClassifier(Classifier):
@@ -52,7 +64,6 @@ class NBLRClassifier(Classifier):
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
             valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
         from sklearn.feature_extraction.text import CountVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         counts = CountVectorizer(analyzer=self.ngrams, binary=True, min_df=self.options.min_df,
                                  dtype=np.float32)
@@ -64,16 +75,16 @@ class NBLRClassifier(Classifier):
         x_fit, x_valid = x.multiply(self.ratios).tocsr(), self.features(valid_docs)
         log.info("nblr: %d n-grams; searching C in %s on validation",
                  len(self.ngram_index), self.options.c_grid)
-        history, best = [], None
-        for c in self.options.c_grid:
-            model = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x_fit, fit_labels)
-            row = {"C": c, "accuracy": model.score(x_fit, fit_labels),
-                   "val_accuracy": model.score(x_valid, valid_labels)}
-            history.append(row)
-            if best is None or row["val_accuracy"] > best[0]["val_accuracy"]:
-                best = (row, model)
-        row, model = best
-        self.C, self.coef, self.intercept = row["C"], model.coef_[0], float(model.intercept_[0])
+        from joblib import Parallel, delayed
+
+        # liblinear holds the GIL: the C values are fitted in worker processes, side by side
+        fitted = Parallel(n_jobs=min(len(self.options.c_grid), os.cpu_count() or 1))(
+            delayed(fit_logistic)(c, x_fit, fit_labels, x_valid, valid_labels)
+            for c in self.options.c_grid)
+        history = [row for row, _, _ in fitted]
+        # the first of equally good C values, as the grid lists them
+        row, coef, intercept = max(fitted, key=lambda result: result[0]["val_accuracy"])
+        self.C, self.coef, self.intercept = row["C"], coef, intercept
         return history
 
     def predict_proba(self, docs: Documents) -> np.ndarray:
