@@ -10,10 +10,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import atomic
-from .errors import HansentiError
-from .metrics import binary_metrics
+from .config import TrainConfig
 from .corpora import train_validation_split
-from .run import PREDICTIONS_FILE, Predictor
+from .errors import HansentiError, RunDirError
+from .metrics import binary_metrics
+from .run import METRICS_FILE, PREDICTIONS_FILE, Predictor, RunDir
 from .train import labels_of, load_splits, tokenize_splits
 
 ENSEMBLE_FILE = "ensemble.json"
@@ -25,23 +26,31 @@ def logits(probabilities: np.ndarray) -> np.ndarray:
     return np.log(clipped / (1 - clipped))
 
 
-def member_probabilities(predictors: Sequence[Predictor], mirror: str | None,
+def finished_config(run_dir: str | Path) -> TrainConfig:
+    """The config of a finished run (an unfinished or missing one is an error)."""
+    run = RunDir(run_dir)
+    if not run.finished:
+        raise RunDirError(f"{run.path} is not a finished run ({METRICS_FILE} is missing)")
+    return TrainConfig.load(run.config_path)
+
+
+def member_probabilities(run_dirs: Sequence[Path], configs: Sequence[TrainConfig],
+                         mirror: str | None,
                          jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(validation probabilities, validation labels, test probabilities, test labels), one
     column per member; every member must have been carved the same validation split. Runs
-    that saved their predictions are read, older ones predict again."""
-    shared = {(p.config.corpus, p.config.seed, p.config.validation_fraction, p.config.limit)
-              for p in predictors}
+    that saved their predictions are read, older ones load their model and predict."""
+    shared = {(c.corpus, c.seed, c.validation_fraction, c.limit) for c in configs}
     if len(shared) != 1:
         raise HansentiError("ensemble members must share corpus, seed, validation fraction and "
                             f"limit (the same validation split); got {sorted(map(str, shared))}")
-    train, test = load_splits(predictors[0].config, mirror)
-    _, validation = train_validation_split(train, predictors[0].config.validation_fraction,
-                                           predictors[0].config.seed)
+    train, test = load_splits(configs[0], mirror)
+    _, validation = train_validation_split(train, configs[0].validation_fraction,
+                                           configs[0].seed)
     validation_ids = [record.id for record in validation]
     valid_columns, test_columns = [], []
-    for predictor in predictors:
-        saved = predictor.run.path / PREDICTIONS_FILE
+    for run_dir in run_dirs:
+        saved = run_dir / PREDICTIONS_FILE
         if saved.is_file():
             with np.load(saved) as predictions:
                 if predictions["validation_ids"].tolist() != validation_ids:
@@ -50,6 +59,7 @@ def member_probabilities(predictors: Sequence[Predictor], mirror: str | None,
                 valid_columns.append(predictions["validation"])
                 test_columns.append(predictions["test"])
             continue
+        predictor = Predictor(run_dir)
         splits = tokenize_splits(predictor.tokenizer, predictor.config, train, test, jobs)
         valid_columns.append(predictor.classifier.predict_proba(splits.docs(validation)))
         test_columns.append(predictor.classifier.predict_proba(splits.test_docs))
@@ -65,8 +75,9 @@ def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | 
 
     if len(run_dirs) < 2:
         raise HansentiError("an ensemble needs at least two runs")
-    predictors = [Predictor(run_dir) for run_dir in run_dirs]
-    valid_p, valid_y, test_p, test_y = member_probabilities(predictors, mirror, jobs)
+    run_dirs = [Path(run_dir) for run_dir in run_dirs]
+    configs = [finished_config(run_dir) for run_dir in run_dirs]
+    valid_p, valid_y, test_p, test_y = member_probabilities(run_dirs, configs, mirror, jobs)
     stacker = LogisticRegression(C=1.0, max_iter=1_000)
     stacked_accuracy = float(cross_val_score(stacker, logits(valid_p), valid_y, cv=FOLDS).mean())
     mean_accuracy = float(((valid_p.mean(axis=1) >= 0.5) == valid_y).mean())
@@ -80,11 +91,11 @@ def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | 
         intercept = 0.0
         test_probabilities = test_p.mean(axis=1)
     result = {
-        "members": [{"run": str(run_dir), "tokenizer": p.config.tokenizer,
-                     "model": p.config.model,
+        "members": [{"run": str(run_dir), "tokenizer": config.tokenizer,
+                     "model": config.model,
                      "validation_accuracy": float(((valid_p[:, i] >= 0.5) == valid_y).mean()),
                      "weight": weights[i]}
-                    for i, (run_dir, p) in enumerate(zip(run_dirs, predictors))],
+                    for i, (run_dir, config) in enumerate(zip(run_dirs, configs))],
         "method": method, "intercept": intercept,
         "validation_accuracy": {"stack_cv": stacked_accuracy, "mean": mean_accuracy},
         "test": binary_metrics(test_y, test_probabilities),

@@ -107,6 +107,11 @@ def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypa
               mirror=str(mirror), command="test again")
     assert calls == [True]
     assert "2 invocation(s)" in report.read_text(encoding="utf-8")
+    with open(out / "ensembles.csv", encoding="utf-8") as handle:
+        ensembles = list(csv.DictReader(handle))
+    assert [(row["seed"], row["members"]) for row in ensembles] == [("1", "6"), ("2", "6")]
+    assert all(float(row["test_accuracy"]) > 0.5 for row in ensembles)
+    assert "Ensemble of every cell, per seed" in report.read_text(encoding="utf-8")
 
     # stopped (Ctrl-C, SIGTERM) in a cell: the time is recorded and the report written
     (out / "runs" / "nsmc" / "mecab" / "cnn" / "seed2" / "metrics.json").unlink()

@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import atomic
 from ..errors import HansentiError
 from ..run import RunDir
+from .ensembles import ensemble_seeds
 from .matrix import DEFAULT_MODELS, DEFAULT_TOKENIZERS, PROFILES, Cell, Profile, Skipped, plan
 from .report import write_report
 from .runner import RESULTS_FILE, RUNS_DIR, run_cells
@@ -34,6 +35,7 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     started, stamp = time.perf_counter(), datetime.now(timezone.utc)
     try:
         run_cells(cells, skipped, profile, out_dir, mirror, jobs)
+        ensemble_seeds(cells, out_dir, mirror, jobs)
     finally:  # an interrupted invocation's time still counts, and its cells get reported
         study["invocations"].append({"started": stamp.isoformat(timespec="seconds"),
                                      "seconds": time.perf_counter() - started,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import atomic
 from ..plots import png_bytes, pyplot
+from .ensembles import ENSEMBLES_FILE
 from .runner import RESULTS_FILE
 
 #: a tokenizer's difference from the best is "beyond seed noise" below this paired p-value
@@ -198,6 +199,25 @@ def comparison_rows(comparisons: pd.DataFrame, corpus: str) -> list[list[str]]:
     return rows
 
 
+ENSEMBLE_HEADER = ["seed", "members", "method", "val acc", "test acc (%)",
+                   "best single cell (on val)", "its test acc (%)", "gain (pts)"]
+
+
+def ensemble_rows(ensembles: pd.DataFrame, corpus: str) -> list[list[str]]:
+    rows = []
+    for _, row in ensembles[ensembles["corpus"] == corpus].iterrows():
+        gain = 100 * (row["test_accuracy"] - row["best_member_test_accuracy"])
+        rows.append([str(row["seed"]), str(row["members"]), row["method"],
+                     f"{100 * row['validation_accuracy']:.2f}%", f"{100 * row['test_accuracy']:.2f}",
+                     row["best_member"], f"{100 * row['best_member_test_accuracy']:.2f}",
+                     f"{gain:+.2f}"])
+    if len(rows) > 1:
+        test = 100 * ensembles.loc[ensembles["corpus"] == corpus, "test_accuracy"]
+        rows.append(["mean ± std", "", "", "", f"{test.mean():.2f} ± {test.std(ddof=1):.2f}",
+                     "", "", ""])
+    return rows
+
+
 COMPARISON_HEADER = ["model", "tokenizer", "vs best (on val)", "Δ test acc (pts)",
                      "std of Δ", "paired p", "beyond seed noise"]
 
@@ -218,6 +238,8 @@ def html_table(header: list[str], rows: list[list[str]]) -> str:
 def write_report(out_dir: Path, title: str, footer: list[str]) -> list[Path]:
     """report.md (+ PNGs beside it) and a self-contained report.html from results.csv."""
     results = load_results(out_dir)
+    ensembles = (pd.read_csv(out_dir / ENSEMBLES_FILE) if (out_dir / ENSEMBLES_FILE).is_file()
+                 else pd.DataFrame())
     summary = summarise(results)
     comparisons = paired_comparisons(results, summary) if not summary.empty else pd.DataFrame()
     best = best_cells(summary) if not summary.empty else summary
@@ -242,6 +264,16 @@ def write_report(out_dir: Path, title: str, footer: list[str]) -> list[Path]:
                          markdown_table(COMPARISON_HEADER, comparison), ""]
             page += ["<h3>Tokenizers against the best</h3>", f"<p>{html.escape(note)}</p>",
                      html_table(COMPARISON_HEADER, comparison)]
+        combined = ensemble_rows(ensembles, corpus) if not ensembles.empty else []
+        if combined:
+            note = ("Every cell of a seed combined by `hansenti ensemble` (a logistic "
+                    "regression on the members' logits, or their mean, whichever "
+                    "cross-validates better on the seed's validation split); test scored once.")
+            markdown += ["### Ensemble of every cell, per seed", "", note, "",
+                         markdown_table(ENSEMBLE_HEADER, combined), ""]
+            page += ["<h3>Ensemble of every cell, per seed</h3>",
+                     f"<p>{html.escape(note.replace('`', ''))}</p>",
+                     html_table(ENSEMBLE_HEADER, combined)]
         plots = [("accuracy", accuracy_bars(summary, corpus)),
                  ("accuracy-vs-length", accuracy_vs_length(summary, corpus)),
                  ("curves", training_curves(results, out_dir, corpus))]

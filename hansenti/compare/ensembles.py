@@ -1,0 +1,63 @@
+"""Per corpus and seed, every finished cell of a study combined with ``hansenti ensemble``
+(weights fitted on the validation split the seed's cells share), as ``ensembles.csv``."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .. import atomic
+from ..ensemble import ENSEMBLE_FILE, ensemble
+from ..run import METRICS_FILE, RunDir
+from .matrix import Cell
+from .runner import RUNS_DIR
+
+ENSEMBLES_DIR = "ensembles"
+ENSEMBLES_FILE = "ensembles.csv"
+
+
+def ensemble_seeds(cells: list[Cell], out_dir: Path, mirror: str | None,
+                   jobs: int) -> list[dict[str, Any]]:
+    """One ensemble per (corpus, seed) whose cells have all finished; one made earlier
+    from the same members is read back."""
+    by_seed: dict[tuple[str, int], list[Path]] = defaultdict(list)
+    for cell in cells:
+        by_seed[cell.corpus, cell.seed].append(out_dir / RUNS_DIR / cell.key)
+    rows = []
+    for (corpus, seed), run_dirs in by_seed.items():
+        if len(run_dirs) < 2 or not all(RunDir(run_dir).finished for run_dir in run_dirs):
+            continue
+        target = out_dir / ENSEMBLES_DIR / corpus / f"seed{seed}"
+        result = saved_ensemble(target, run_dirs) or ensemble(run_dirs, target, mirror, jobs)
+        rows.append(ensemble_row(corpus, seed, result))
+    if rows:
+        atomic.write_csv(out_dir / ENSEMBLES_FILE, rows)
+    return rows
+
+
+def saved_ensemble(target: Path, run_dirs: list[Path]) -> dict[str, Any] | None:
+    """The ensemble made earlier of exactly these runs, unless one was trained again since."""
+    path = target / ENSEMBLE_FILE
+    if not path.is_file() or any((run_dir / METRICS_FILE).stat().st_mtime > path.stat().st_mtime
+                                 for run_dir in run_dirs):
+        return None
+    result = json.loads(path.read_text(encoding="utf-8"))
+    members = [Path(member["run"]).resolve() for member in result["members"]]
+    return result if members == [run_dir.resolve() for run_dir in run_dirs] else None
+
+
+def ensemble_row(corpus: str, seed: int, result: dict[str, Any]) -> dict[str, Any]:
+    """The ensemble against its best member, both as chosen on validation."""
+    validation = result["validation_accuracy"]
+    best = max(result["members"], key=lambda member: member["validation_accuracy"])
+    return {"corpus": corpus, "seed": seed, "members": len(result["members"]),
+            "method": result["method"],
+            "validation_accuracy": validation["stack_cv" if result["method"] == "stack"
+                                              else "mean"],
+            "test_accuracy": result["test"]["accuracy"], "test_f1": result["test"]["f1"],
+            "best_member": f"{Path(best['run']).parent.parent.name} + {best['model']}",
+            "best_member_validation_accuracy": best["validation_accuracy"],
+            "best_member_test_accuracy": json.loads(
+                (Path(best["run"]) / METRICS_FILE).read_text(encoding="utf-8"))["test"]["accuracy"]}
