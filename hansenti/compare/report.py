@@ -173,13 +173,27 @@ def summary_table(summary: pd.DataFrame, corpus: str, best: pd.Series) -> list[l
     rows = []
     for _, row in summary[summary["corpus"] == corpus].iterrows():
         mark = " ★" if (row["tokenizer"], row["model"]) == (best["tokenizer"], best["model"]) else ""
-        accuracy = f"{100 * row['test_accuracy']:.2f}"
-        if row["seeds"] > 1:
-            accuracy += f" ± {100 * row['test_std']:.2f}"
-        rows.append([row["tokenizer"] + mark, row["model"], accuracy,
+        rows.append([row["tokenizer"] + mark, row["model"], accuracy_text(row),
                      *(_format(row[c], c) for c in list(SUMMARY_COLUMNS)[1:]),
                      str(int(row["seeds"]))])
     return rows
+
+
+def glance_table(summary: pd.DataFrame, corpus: str) -> tuple[list[str], list[list[str]]]:
+    """Mean test accuracy (± std over seeds), one row per tokenizer, one column per model."""
+    rows = summary[summary["corpus"] == corpus]
+    models = list(dict.fromkeys(rows["model"]))
+    table = []
+    for tokenizer, group in rows.groupby("tokenizer", sort=False):
+        by_model = {row["model"]: row for _, row in group.iterrows()}
+        table.append([tokenizer, *(accuracy_text(by_model[m]) if m in by_model else "—"
+                                   for m in models)])
+    return ["tokenizer", *models], table
+
+
+def accuracy_text(row: pd.Series) -> str:
+    text = f"{100 * row['test_accuracy']:.2f}"
+    return text + (f" ± {100 * row['test_std']:.2f}" if row["seeds"] > 1 else "")
 
 
 TABLE_HEADER = ["tokenizer", "model", "test acc (%)", *list(SUMMARY_COLUMNS.values())[1:],
@@ -253,9 +267,13 @@ def write_report(out_dir: Path, title: str, footer: list[str]) -> list[Path]:
         headline = (f"Best on validation: **{best_row['tokenizer']} + {best_row['model']}**, "
                     f"test accuracy {100 * best_row['test_accuracy']:.2f}%")
         table = summary_table(summary, corpus, best_row)
-        markdown += [f"## {corpus}", "", headline, "", markdown_table(TABLE_HEADER, table), ""]
+        glance_header, glance = glance_table(summary, corpus)
+        markdown += [f"## {corpus}", "", headline, "", "Test accuracy (%) at a glance:", "",
+                     markdown_table(glance_header, glance), "", "All measures:", "",
+                     markdown_table(TABLE_HEADER, table), ""]
         page += [f"<h2>{html.escape(corpus)}</h2>",
-                 f"<p>{html.escape(headline.replace('**', ''))}</p>", html_table(TABLE_HEADER, table)]
+                 f"<p>{html.escape(headline.replace('**', ''))}</p>",
+                 html_table(glance_header, glance), html_table(TABLE_HEADER, table)]
         comparison = comparison_rows(comparisons, corpus)
         if comparison:
             note = (f"Paired by seed against the tokenizer best on validation for the same "
