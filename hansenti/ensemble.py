@@ -12,9 +12,9 @@ import numpy as np
 from . import atomic
 from .config import TrainConfig
 from .corpora import train_validation_split
-from .errors import HansentiError, RunDirError
+from .errors import HansentiError
 from .metrics import binary_metrics
-from .run import METRICS_FILE, PREDICTIONS_FILE, Predictor, RunDir
+from .run import PREDICTIONS_FILE, Predictor, RunDir
 from .train import labels_of, load_splits, tokenize_splits
 
 ENSEMBLE_FILE = "ensemble.json"
@@ -24,14 +24,6 @@ FOLDS = 5
 def logits(probabilities: np.ndarray) -> np.ndarray:
     clipped = np.clip(probabilities, 1e-6, 1 - 1e-6)
     return np.log(clipped / (1 - clipped))
-
-
-def finished_config(run_dir: str | Path) -> TrainConfig:
-    """The config of a finished run (an unfinished or missing one is an error)."""
-    run = RunDir(run_dir)
-    if not run.finished:
-        raise RunDirError(f"{run.path} is not a finished run ({METRICS_FILE} is missing)")
-    return TrainConfig.load(run.config_path)
 
 
 def member_probabilities(run_dirs: Sequence[Path], configs: Sequence[TrainConfig],
@@ -76,7 +68,7 @@ def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | 
     if len(run_dirs) < 2:
         raise HansentiError("an ensemble needs at least two runs")
     run_dirs = [Path(run_dir) for run_dir in run_dirs]
-    configs = [finished_config(run_dir) for run_dir in run_dirs]
+    configs = [RunDir(run_dir).finished_config() for run_dir in run_dirs]
     valid_p, valid_y, test_p, test_y = member_probabilities(run_dirs, configs, mirror, jobs)
     stacker = LogisticRegression(C=1.0, max_iter=1_000)
     stacked_accuracy = float(cross_val_score(stacker, logits(valid_p), valid_y, cv=FOLDS).mean())

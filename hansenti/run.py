@@ -53,6 +53,16 @@ class RunDir:
             raise HansentiError(f"nothing to resume in {self.path}: train without --resume")
         return TrainConfig.load(self.config_path)
 
+    def finished_config(self) -> TrainConfig:
+        """The config of a finished run; a missing or unfinished one is an error."""
+        if not self.path.is_dir():
+            raise RunDirError(f"run directory {self.path} does not exist")
+        config = TrainConfig.load(self.config_path)
+        if not self.finished:
+            raise RunDirError(f"run {self.path} is unfinished ({METRICS_FILE} is missing): "
+                              "finish it with hansenti train --resume")
+        return config
+
     def start(self, config: TrainConfig) -> None:
         """Claim an empty folder for a new run by writing its config."""
         self.check_not_finished()
@@ -70,12 +80,7 @@ class Predictor:
         from .models import models
 
         run = RunDir(run_dir)
-        if not run.path.is_dir():
-            raise RunDirError(f"run directory {run.path} does not exist")
-        self.config = TrainConfig.load(run.config_path)
-        if not run.finished:
-            raise RunDirError(f"run {run.path} is unfinished ({METRICS_FILE} is missing): "
-                              "finish it with hansenti train --resume")
+        self.config = run.finished_config()
         self.run = run
         self.tokenizer: Tokenizer = load_tokenizer(run.path / TOKENIZER_DIR)
         self.classifier = models.get(self.config.model)(self.config)
