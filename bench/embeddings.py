@@ -14,8 +14,12 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from publish import case_arguments, publish
+
+if TYPE_CHECKING:
+    from hansenti.config import TrainConfig
 
 RUNS = Path(__file__).resolve().parent / "runs" / "embeddings"
 
@@ -47,14 +51,21 @@ def train_vectors(name: str, mirror: str | None) -> dict:
     return {"name": name, "metadata": result.metadata, "neighbours": neighbours}
 
 
-def run_case(name: str, pretrained: bool, limit: int | None, mirror: str | None) -> dict:
+def case_config(name: str, pretrained: bool, **overrides: Any) -> TrainConfig:
+    """The run config of case ``name``, initialised from its vectors if ``pretrained``."""
     from hansenti.config import TrainConfig
-    from hansenti.train import train
 
     corpus, tokenizer, model, model_options, extra, vectors = CASES[name]
-    config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
-                         model_options=model_options, limit=limit,
-                         embeddings=str(RUNS / vectors) if pretrained else None, **extra)
+    return TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
+                       model_options=model_options,
+                       embeddings=str(RUNS / vectors) if pretrained else None,
+                       **extra, **overrides)
+
+
+def run_case(name: str, pretrained: bool, limit: int | None, mirror: str | None) -> dict:
+    from hansenti.train import train
+
+    config = case_config(name, pretrained, limit=limit)
     run_dir = RUNS / f"{name}-{'w2v' if pretrained else 'random'}"
     shutil.rmtree(run_dir, ignore_errors=True)
     print(f"== {run_dir.name}", file=sys.stderr, flush=True)

@@ -21,7 +21,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from embeddings import CASES, RUNS as EMBEDDING_RUNS
+from embeddings import case_config
 from publish import publish
 
 RUNS = Path(__file__).resolve().parent / "runs" / "ensemble"
@@ -39,14 +39,10 @@ def arguments() -> argparse.Namespace:
 
 def member(case: str, seed: int, mirror: str | None) -> Path:
     """The finished word2vec member ``case`` for ``seed``, trained unless already there."""
-    from hansenti.config import TrainConfig
     from hansenti.run import RunDir
     from hansenti.train import train
 
-    corpus, tokenizer, model, model_options, extra, vectors = CASES[case]
-    config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
-                         model_options=model_options, seed=seed,
-                         embeddings=str(EMBEDDING_RUNS / vectors), **extra)
+    config = case_config(case, pretrained=True, seed=seed)
     run_dir = RUNS / f"{case}-w2v-seed{seed}"
     if RunDir(run_dir).finished:
         saved = RunDir(run_dir).finished_config()
