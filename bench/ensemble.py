@@ -14,7 +14,6 @@ weights fitted on validation, test scored once. Writes bench/results/ensemble.{j
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -68,7 +67,7 @@ def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
 
 def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
     from hansenti.ensemble import ensemble
-    from hansenti.run import METRICS_FILE
+    from hansenti.run import RunDir
 
     cells = study_cells(study, corpus, seed)
     members = [member(case, seed, mirror) for case in MEMBERS[corpus]]
@@ -78,7 +77,7 @@ def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
         row[label] = {"method": result["method"], "validation": result["validation_accuracy"],
                       "test": result["test"]["accuracy"]}
     for case, run_dir in zip(MEMBERS[corpus], members):
-        metrics = json.loads((run_dir / METRICS_FILE).read_text(encoding="utf-8"))
+        metrics = RunDir(run_dir).metrics()
         row["members"][case] = {"test": metrics["test"]["accuracy"],
                                 "validation": metrics["validation_accuracy"],
                                 "best": metrics["best"]}

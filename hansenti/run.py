@@ -3,8 +3,9 @@ finished one to predict with."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -40,6 +41,10 @@ class RunDir:
     @property
     def finished(self) -> bool:
         return (self.path / METRICS_FILE).is_file()
+
+    def metrics(self) -> dict[str, Any]:
+        """What a finished run measured (``metrics.json``)."""
+        return json.loads((self.path / METRICS_FILE).read_text(encoding="utf-8"))
 
     def check_not_finished(self) -> None:
         if self.finished:

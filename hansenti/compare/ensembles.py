@@ -59,5 +59,4 @@ def ensemble_row(corpus: str, seed: int, result: dict[str, Any]) -> dict[str, An
             "test_accuracy": result["test"]["accuracy"], "test_f1": result["test"]["f1"],
             "best_member": f"{Path(best['run']).parent.parent.name} + {best['model']}",
             "best_member_validation_accuracy": best["validation_accuracy"],
-            "best_member_test_accuracy": json.loads(
-                (Path(best["run"]) / METRICS_FILE).read_text(encoding="utf-8"))["test"]["accuracy"]}
+            "best_member_test_accuracy": RunDir(best["run"]).metrics()["test"]["accuracy"]}

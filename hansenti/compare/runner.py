@@ -16,7 +16,7 @@ from typing import Any
 from .. import atomic
 from ..errors import HansentiError
 from ..parallel import progress_bar
-from ..run import METRICS_FILE, RunDir
+from ..run import RunDir
 from .matrix import Cell, Profile, Skipped
 
 log = logging.getLogger("hansenti")
@@ -83,7 +83,7 @@ def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
 
     run = RunDir(run_dir)
     if run.finished:
-        return CellResult(cell, "done", json.loads((run_dir / METRICS_FILE).read_text()))
+        return CellResult(cell, "done", run.metrics())
     started = time.perf_counter()
     try:
         clear_keras_session()
