@@ -62,6 +62,9 @@ class TrainConfig:
     padding: Literal["pre", "post"] = "pre"
     truncating: Literal["pre", "post"] = "pre"
     validation_fraction: float = 0.1
+    #: after choosing epochs (or C) on validation, train again from scratch on all of train
+    #: with that choice; the refitted model is the one saved and scored on test
+    refit: bool = False
     seed: int = 42
     limit: int | None = None
 

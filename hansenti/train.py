@@ -104,6 +104,9 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         config = run.saved_config()
     # unknown names and bad options fail here, before the run folder is claimed
     classifier = models.get(config.model)(config)
+    if config.refit and not classifier.can_refit:
+        raise HansentiError(f"model {config.model} cannot be refitted on all of train; "
+                            "drop --refit")
     if config.embeddings:
         check_embeddings(classifier, config.embeddings)
     tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
@@ -126,21 +129,24 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     started = time.perf_counter()
     history = classifier.fit(fit_docs, labels_of(fit), valid_docs, labels_of(validation),
                              run.path / CHECKPOINT_DIR, vocab)
+    best = max(history, key=lambda row: row["val_accuracy"])
+    # kept from the model chosen on validation: out-of-sample even when it is refitted
+    valid_probabilities = classifier.predict_proba(valid_docs)
+    if config.refit:
+        vocab = refit(classifier, config, splits, best, run.path)
     train_seconds = time.perf_counter() - started
     classifier.save(run.path)
 
     started = time.perf_counter()
     probabilities = classifier.predict_proba(test_docs)
     eval_seconds = time.perf_counter() - started
-    save_predictions(run.path / PREDICTIONS_FILE, validation,
-                     classifier.predict_proba(valid_docs), probabilities)
+    save_predictions(run.path / PREDICTIONS_FILE, validation, valid_probabilities, probabilities)
 
-    best = max(history, key=lambda row: row["val_accuracy"])
     epoch_seconds = [row["seconds"] for row in history if "seconds" in row]
     metrics = {
         "test": binary_metrics(labels_of(test), probabilities),
         "validation_accuracy": best["val_accuracy"],
-        "best": {k: v for k, v in best.items() if k in ("epoch", "C")},
+        "best": metrics_best(best),
         "tokens_per_doc": float(np.mean([len(doc) for doc in fit_docs])),
         "test_oov_rate": vocab.oov_rate(test_docs),
         "vocab_size": len(vocab),
@@ -150,6 +156,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                     "eval": eval_seconds,
                     "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
         "documents": {"fit": len(fit), "validation": len(validation), "test": len(test)},
+        "refit": ({"documents": len(fit) + len(validation), **metrics_best(best)}
+                  if config.refit else None),
     }
     atomic.write_csv(run.path / HISTORY_FILE, history)
     plot_curves(history, run.path / CURVES_FILE,
@@ -157,6 +165,24 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics
+
+
+def metrics_best(row: dict[str, float]) -> dict[str, float]:
+    """What was chosen on validation: the epoch, or C."""
+    return {key: value for key, value in row.items() if key in ("epoch", "C")}
+
+
+def refit(classifier: Classifier, config: TrainConfig, splits: TokenizedSplits,
+          chosen: dict[str, float], run_path: Path) -> Vocab:
+    """Train ``classifier`` again on fit + validation with the choice made on validation;
+    the vocabulary is rebuilt on those documents and saved over the first one."""
+    records = [*splits.fit, *splits.validation]
+    docs = splits.docs(records)
+    vocab = Vocab.build(docs, config.max_vocab, config.min_freq)
+    vocab.save(run_path / VOCAB_FILE)
+    log.info("refitting on all %d train documents with %s", len(docs), metrics_best(chosen))
+    classifier.refit(docs, labels_of(records), run_path / CHECKPOINT_DIR / "refit", vocab, chosen)
+    return vocab
 
 
 def save_predictions(path: Path, validation: Sequence[Review], validation_probabilities: np.ndarray,

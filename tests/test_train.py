@@ -35,6 +35,23 @@ def test_every_model_trains_and_predicts_on_tiny_data(name, tmp_path):
     assert np.all((probabilities >= 0) & (probabilities <= 1))
 
 
+@pytest.mark.parametrize("name, chosen", [("gmp", {"epoch": 2}), ("nblr", {"C": 0.3})])
+def test_refit_trains_on_all_documents_with_the_choice_made(name, chosen, tmp_path):
+    config = TrainConfig(model=name, min_freq=1, model_options={"embedding_dim": 8}
+                         if name != "nblr" else {})
+    classifier = models.get(name)(config)
+    docs = TINY_DOCS + [["처음", "보는", "말"]]
+    labels = np.append(TINY_LABELS, 1)
+    history = classifier.refit(docs, labels, tmp_path / "work", Vocab.build(docs), chosen)
+    assert len(history) == chosen.get("epoch", 1)
+    assert all("val_accuracy" not in row for row in history)
+    if name == "nblr":
+        assert classifier.C == 0.3 and "처음" in classifier.ngram_index
+    else:
+        assert "처음" in classifier.vocab
+    assert classifier.predict_proba([["좋다", "최고"]]).shape == (1,)
+
+
 def test_unknown_model_option_is_a_user_error():
     with pytest.raises(HansentiError, match="unknown option.*unitz"):
         models.get("lstm")(TrainConfig(model="lstm", model_options={"unitz": 3}))
@@ -145,6 +162,63 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
     assert metrics["test"]["examples"] == 40
     assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40}
     Predictor(run_dir)
+
+
+def test_refit_run_resumes_and_keeps_validation_predictions_out_of_sample(
+        tmp_path, monkeypatch, session_home):
+    from hansenti.corpora.base import Review
+    from hansenti.models.progress import EpochProgress
+    from hansenti import train as train_module
+
+    texts = [("정말 좋다 최고", 1), ("너무 별로 최악", 0), ("재밌다 추천", 1), ("지루 하다 별로", 0)]
+    records = [Review(str(i), f"{t} 문서{i}", y, "train") for i, (t, y) in enumerate(texts * 60)]
+    monkeypatch.setattr(train_module, "load_splits",
+                        lambda config, mirror: (records[:200], records[200:]))
+    original = EpochProgress.on_epoch_end
+
+    def interrupt_first_refit_epoch(self, epoch, logs=None):
+        original(self, epoch, logs)
+        if not self.validated and epoch == 0:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(EpochProgress, "on_epoch_end", interrupt_first_refit_epoch)
+    config = TrainConfig(tokenizer="whitespace", model="gmp", min_freq=1, refit=True,
+                         model_options={"epochs": 3, "patience": 3, "embedding_dim": 8})
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        train_module.train(config, run_dir)
+    assert len(json.loads((run_dir / "checkpoints/refit/history.json").read_text())) == 1
+
+    monkeypatch.setattr(EpochProgress, "on_epoch_end", original)
+    metrics = train_module.train(None, run_dir, resume=True)
+    chosen = metrics["best"]["epoch"]
+    assert metrics["refit"] == {"documents": 200, "epoch": chosen}
+    assert len((run_dir / "history.csv").read_text().splitlines()) == 1 + 3
+    # the saved vocabulary is the refit one: every training document's own token is in it
+    vocab = Vocab.load(run_dir / "vocab.json")
+    assert all(f"문서{i}" in vocab for i in range(200))
+    predictor = Predictor(run_dir)
+    with np.load(run_dir / "predictions.npz") as saved:
+        validation_ids = set(saved["validation_ids"].tolist())
+        validation = [r for r in records[:200] if r.id in validation_ids]
+        refitted = predictor.predict([r.text for r in validation])
+        # the saved validation scores come from the model chosen on validation, not the refit
+        assert not np.allclose(saved["validation"], refitted)
+        np.testing.assert_allclose(saved["test"], predictor.predict(
+            [r.text for r in records[200:]]), atol=1e-5)
+
+
+@pytest.mark.realdata
+def test_refit_cli_on_real_reviews(run_cli, mirror, tmp_path):
+    result = run_cli("train", "--corpus", "nsmc", "-t", "whitespace", "-m", "nblr", "-p",
+                     "c_grid=[0.3,1.0]", "--limit", "3000", "--refit", "--mirror", str(mirror),
+                     "--runs-dir", str(tmp_path), "--name", "refit", "-j", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "then refitted on 3,000 reviews" in result.stdout
+    metrics = json.loads((tmp_path / "refit" / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["refit"]["C"] == metrics["best"]["C"] and metrics["refit"]["documents"] == 3000
+    assert metrics["test"]["accuracy"] > 0.65
+    assert json.loads((tmp_path / "refit" / "config.json").read_text())["refit"] is True
 
 
 def test_corrupt_run_directory_names_the_broken_file(tmp_path):

@@ -38,6 +38,9 @@ DEFAULT_JOBS = 2
 @click.option("--truncating", type=click.Choice(["pre", "post"]), default="pre",
               show_default=True)
 @click.option("--validation-fraction", type=float, default=0.1, show_default=True)
+@click.option("--refit", is_flag=True,
+              help="After choosing the epoch (or C) on validation, train again on all of "
+                   "train with that choice; the refitted model is saved and tested.")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--limit", type=click.IntRange(min=10), default=None,
               help="Quick run: a stratified slice of N train and N/3 test documents.")
@@ -48,8 +51,9 @@ DEFAULT_JOBS = 2
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of this --name.")
 def train_command(mirror: str | None, corpus: str, tokenizer: str,
                   tokenizer_options: tuple[str, ...], model: str, model_options: tuple[str, ...],
-                  embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None, min_freq: int, maxlen: str, padding: str,
-                  truncating: str, validation_fraction: float, seed: int, limit: int | None,
+                  embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None,
+                  min_freq: int, maxlen: str, padding: str, truncating: str,
+                  validation_fraction: float, refit: bool, seed: int, limit: int | None,
                   jobs: int, runs_dir: str, name: str | None, resume: bool) -> None:
     """Train a classifier; the epoch is chosen on validation, test is scored once."""
     from ..train import train
@@ -59,7 +63,7 @@ def train_command(mirror: str | None, corpus: str, tokenizer: str,
         model=model, model_options=parse_options(model_options), embeddings=embeddings,
         freeze_embeddings=freeze_embeddings, max_vocab=max_vocab,
         min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
-        validation_fraction=validation_fraction, seed=seed, limit=limit)
+        validation_fraction=validation_fraction, refit=refit, seed=seed, limit=limit)
     run_dir = Path(runs_dir) / (name or f"{corpus}-{tokenizer}-{model}")
     try:
         metrics = train(config, run_dir, resume=resume, mirror=mirror, jobs=jobs)
@@ -70,7 +74,9 @@ def train_command(mirror: str | None, corpus: str, tokenizer: str,
     test = metrics["test"]
     click.echo(f"{run_dir}: test accuracy {test['accuracy']:.4f} (F1 {test['f1']:.4f}) on "
                f"{test['examples']:,} reviews; validation accuracy "
-               f"{metrics['validation_accuracy']:.4f} at {metrics['best']}")
+               f"{metrics['validation_accuracy']:.4f} at {metrics['best']}"
+               + (f", then refitted on {metrics['refit']['documents']:,} reviews"
+                  if metrics.get("refit") else ""))
 
 
 @click.command("evaluate")

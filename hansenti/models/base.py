@@ -21,6 +21,8 @@ class Classifier(ABC):
     name: ClassVar[str] = ""
     #: whether ``TrainConfig.embeddings`` (pre-trained vectors) can initialise it
     accepts_embeddings: ClassVar[bool] = False
+    #: whether :meth:`refit` can train it again on all of train (``TrainConfig.refit``)
+    can_refit: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
@@ -28,6 +30,12 @@ class Classifier(ABC):
         """Train, choosing epochs/hyper-parameters on the validation data only; return one
         history row per epoch (or per candidate). ``workdir`` holds resumable state;
         ``vocab`` was built from ``fit_docs`` (models that need no ids may ignore it)."""
+
+    def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
+              chosen: dict[str, float]) -> list[dict[str, float]]:
+        """Train again from scratch on ``docs`` (fit + validation) with what :meth:`fit`
+        chose on validation (``chosen``: its best history row); return the history."""
+        raise NotImplementedError(f"model {self.name} cannot be refitted")
 
     @abstractmethod
     def predict_proba(self, docs: Documents) -> np.ndarray:

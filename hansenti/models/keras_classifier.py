@@ -36,6 +36,7 @@ class KerasClassifier(Classifier):
     """Embedding-based Keras network over ids from a :class:`Vocab`."""
 
     accepts_embeddings = True
+    can_refit = True
 
     def __init__(self, name: str, build: Builder, config: TrainConfig) -> None:
         self.name = name
@@ -56,28 +57,44 @@ class KerasClassifier(Classifier):
 
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
             valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
-        import keras
+        self.prepare(vocab, fit_docs)
+        return self.train_epochs(self.encode(fit_docs), fit_labels,
+                                 (self.encode(valid_docs), valid_labels), workdir,
+                                 self.options.epochs)
 
+    def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
+              chosen: dict[str, float]) -> list[dict[str, float]]:
+        self.prepare(vocab, docs)
+        return self.train_epochs(self.encode(docs), labels, None, workdir, int(chosen["epoch"]))
+
+    def prepare(self, vocab: Vocab, docs: Documents) -> None:
+        """Take ``vocab``, choose the max length on ``docs`` and build the pre-trained
+        embedding matrix for the vocab, if vectors are configured."""
         self.vocab = vocab
-        chosen = choose_maxlen([len(doc) for doc in fit_docs], self.config.maxlen)
+        chosen = choose_maxlen([len(doc) for doc in docs], self.config.maxlen)
         self.maxlen, self.coverage = chosen.length, chosen.coverage
         log.info("max length %d (%s) keeps %.1f%% of training documents whole",
                  self.maxlen, chosen.policy, 100 * self.coverage)
-        x_fit, x_valid = self.encode(fit_docs), self.encode(valid_docs)
         if self.config.embeddings:
             self.use_pretrained(self.config.embeddings)
+
+    def train_epochs(self, x: np.ndarray, labels: np.ndarray,
+                     validation: tuple[np.ndarray, np.ndarray] | None, workdir: Path,
+                     epochs: int) -> list[dict[str, float]]:
+        """Up to ``epochs`` epochs from the seed, resumable from ``workdir``; keeps the best
+        epoch by validation accuracy, or the last when there is no ``validation``."""
+        import keras
 
         from .progress import EpochProgress
 
         keras.utils.set_random_seed(self.config.seed)
-        progress = EpochProgress(workdir, self.options.patience)
+        progress = EpochProgress(workdir, self.options.patience, validated=validation is not None)
         model = progress.resume() or self.compiled()
-        if not progress.finished(self.options.epochs):
-            model.fit(x_fit, fit_labels, validation_data=(x_valid, valid_labels),
-                      batch_size=self.options.batch_size, epochs=self.options.epochs,
-                      initial_epoch=len(progress.history), callbacks=[progress],
+        if not progress.finished(epochs):
+            model.fit(x, labels, validation_data=validation, batch_size=self.options.batch_size,
+                      epochs=epochs, initial_epoch=len(progress.history), callbacks=[progress],
                       verbose=keras_verbosity())
-        self.model = keras.saving.load_model(progress.best_path)
+        self.model = keras.saving.load_model(progress.chosen_path)
         return progress.history
 
     def use_pretrained(self, path: str) -> None:

@@ -24,12 +24,17 @@ NGRAMS_FILE = "nblr_ngrams.json"
 SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
 
 
+def logistic(c: float, x, labels: np.ndarray):
+    """Logistic regression with inverse regularisation ``c``, fitted on ``x``."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x, labels)
+
+
 def fit_logistic(c: float, x_fit, fit_labels: np.ndarray, x_valid,
                  valid_labels: np.ndarray) -> tuple[dict[str, float], np.ndarray, float]:
     """One point of the C grid: (history row, coefficients, intercept)."""
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x_fit, fit_labels)
+    model = logistic(c, x_fit, fit_labels)
     row = {"C": c, "accuracy": model.score(x_fit, fit_labels),
            "val_accuracy": model.score(x_valid, valid_labels)}
     return row, model.coef_[0], float(model.intercept_[0])
@@ -39,6 +44,7 @@ class NBLRClassifier(Classifier):
     """Binary n-gram features scaled by naive-Bayes log-count ratios, then logistic regression."""
 
     name = "nblr"
+    can_refit = True
 
     def __init__(self, config: TrainConfig) -> None:
         self.options = from_dict(NBLROptions, config.model_options)
@@ -61,18 +67,23 @@ class NBLRClassifier(Classifier):
                                      vocabulary=self.ngram_index, dtype=np.float32)
         return vectorizer.transform(docs).multiply(self.ratios).tocsr()
 
-    def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
-            valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
+    def fit_features(self, docs: Documents, labels: np.ndarray):
+        """Learn the n-grams of ``docs`` and their NB ratios; return the scaled features."""
         from sklearn.feature_extraction.text import CountVectorizer
 
         counts = CountVectorizer(analyzer=self.ngrams, binary=True, min_df=self.options.min_df,
                                  dtype=np.float32)
-        x = counts.fit_transform(fit_docs)
+        x = counts.fit_transform(docs)
         self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
-        positive = self.options.alpha + np.asarray(x[fit_labels == 1].sum(axis=0)).ravel()
-        negative = self.options.alpha + np.asarray(x[fit_labels == 0].sum(axis=0)).ravel()
+        positive = self.options.alpha + np.asarray(x[labels == 1].sum(axis=0)).ravel()
+        negative = self.options.alpha + np.asarray(x[labels == 0].sum(axis=0)).ravel()
         self.ratios = np.log((positive / positive.sum()) / (negative / negative.sum()))
-        x_fit, x_valid = x.multiply(self.ratios).tocsr(), self.features(valid_docs)
+        return x.multiply(self.ratios).tocsr()
+
+    def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
+            valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
+        x_fit = self.fit_features(fit_docs, fit_labels)
+        x_valid = self.features(valid_docs)
         log.info("nblr: %d n-grams; searching C in %s on validation",
                  len(self.ngram_index), self.options.c_grid)
         from joblib import Parallel, delayed
@@ -86,6 +97,13 @@ class NBLRClassifier(Classifier):
         row, coef, intercept = max(fitted, key=lambda result: result[0]["val_accuracy"])
         self.C, self.coef, self.intercept = row["C"], coef, intercept
         return history
+
+    def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
+              chosen: dict[str, float]) -> list[dict[str, float]]:
+        x = self.fit_features(docs, labels)
+        model = logistic(chosen["C"], x, labels)
+        self.C, self.coef, self.intercept = chosen["C"], model.coef_[0], float(model.intercept_[0])
+        return [{"C": self.C, "accuracy": model.score(x, labels)}]
 
     def predict_proba(self, docs: Documents) -> np.ndarray:
         scores = self.features(docs) @ self.coef + self.intercept
