@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +24,12 @@ if TYPE_CHECKING:
 
 RUNS = Path(__file__).resolve().parent / "runs" / "embeddings"
 
-#: vectors name -> (source, tokenizer, dim)
-VECTORS = {"naver-mecab-w2v": ("naver-reviews", "mecab", 100),
-           "imdb-english-w2v": ("imdb-unsup", "english", 100)}
+#: vectors name -> EmbeddingConfig settings (the rest are `hansenti embed train` defaults);
+#: naver-mecab-w2v200 is a candidate of bench/single.py
+VECTORS = {"naver-mecab-w2v": {"source": "naver-reviews", "tokenizer": "mecab", "dim": 100},
+           "imdb-english-w2v": {"source": "imdb-unsup", "tokenizer": "english", "dim": 100},
+           "naver-mecab-w2v200": {"source": "naver-reviews", "tokenizer": "mecab", "dim": 200,
+                                  "epochs": 10}}
 #: case -> (corpus, tokenizer, model, model options, train options, vectors name)
 CASES = {
     "nsmc-mecab-cnn": ("nsmc", "mecab", "cnn", {}, {}, "naver-mecab-w2v"),
@@ -42,24 +46,63 @@ def train_vectors(name: str, mirror: str | None) -> dict:
     from hansenti.embeddings import EmbeddingConfig, train_embeddings
     from hansenti.embeddings.vectors import load_vectors, most_similar
 
-    source, tokenizer, dim = VECTORS[name]
     print(f"== vectors {name}", file=sys.stderr, flush=True)
-    result = train_embeddings(EmbeddingConfig(source=source, tokenizer=tokenizer, dim=dim),
-                              RUNS / name, mirror=mirror, jobs=2)
+    result = train_embeddings(EmbeddingConfig(**VECTORS[name]), RUNS / name, mirror=mirror,
+                              jobs=2)
     vectors = load_vectors(result.path)
     neighbours = {word: most_similar(vectors, word, 8) for word in NEIGHBOURS[name]}
     return {"name": name, "metadata": result.metadata, "neighbours": neighbours}
 
 
-def case_config(name: str, pretrained: bool, **overrides: Any) -> TrainConfig:
-    """The run config of case ``name``, initialised from its vectors if ``pretrained``."""
+def ready_vectors(name: str, mirror: str | None) -> Path:
+    """The folder of vectors ``name``, trained unless it holds them with the same settings."""
+    from dataclasses import asdict
+
+    from hansenti.embeddings import EmbeddingConfig, train_embeddings
+    from hansenti.embeddings.vectors import metadata_of
+
+    config = EmbeddingConfig(**VECTORS[name])
+    if metadata_of(RUNS / name).get("config") != asdict(config):
+        print(f"== vectors {name}", file=sys.stderr, flush=True)
+        train_embeddings(config, RUNS / name, mirror=mirror, jobs=2)
+    return RUNS / name
+
+
+def case_config(name: str, pretrained: bool, vectors: str | None = None,
+                **overrides: Any) -> TrainConfig:
+    """The run config of case ``name``, initialised if ``pretrained`` from its own vectors,
+    or from ``vectors`` (a name in VECTORS) when given."""
     from hansenti.config import TrainConfig
 
-    corpus, tokenizer, model, model_options, extra, vectors = CASES[name]
+    corpus, tokenizer, model, model_options, extra, own_vectors = CASES[name]
     return TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
                        model_options=model_options,
-                       embeddings=str(RUNS / vectors) if pretrained else None,
+                       embeddings=str(RUNS / (vectors or own_vectors)) if pretrained else None,
                        **extra, **overrides)
+
+
+def trained(config: TrainConfig, run_dir: Path, mirror: str | None) -> Path:
+    """``run_dir`` finished with ``config``: read back if it already is, else trained (an
+    interrupted attempt is resumed). A run with other settings there is an error."""
+    from hansenti.config import TrainConfig
+    from hansenti.run import RunDir
+    from hansenti.train import train
+
+    run = RunDir(run_dir)
+    started = run.config_path.is_file()
+    if started:
+        if where_vectors_are(TrainConfig.load(run.config_path)) != where_vectors_are(config):
+            sys.exit(f"{run_dir} holds a run with other settings: delete it to train it again")
+        if run.finished:
+            return run_dir
+    print(f"== {run_dir.name}", file=sys.stderr, flush=True)
+    train(config, run_dir, resume=started, mirror=mirror, jobs=2)
+    return run_dir
+
+
+def where_vectors_are(config: TrainConfig) -> TrainConfig:
+    """``config`` with its vectors path resolved (configs record it as given)."""
+    return replace(config, embeddings=config.embeddings and str(Path(config.embeddings).resolve()))
 
 
 def run_case(name: str, pretrained: bool, limit: int | None, mirror: str | None) -> dict:

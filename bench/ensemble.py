@@ -17,10 +17,9 @@ import argparse
 import os
 import statistics
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from embeddings import case_config
+from embeddings import case_config, trained
 from publish import publish
 
 RUNS = Path(__file__).resolve().parent / "runs" / "ensemble"
@@ -38,19 +37,8 @@ def arguments() -> argparse.Namespace:
 
 def member(case: str, seed: int, mirror: str | None) -> Path:
     """The finished word2vec member ``case`` for ``seed``, trained unless already there."""
-    from hansenti.run import RunDir
-    from hansenti.train import train
-
-    config = case_config(case, pretrained=True, seed=seed)
-    run_dir = RUNS / f"{case}-w2v-seed{seed}"
-    if RunDir(run_dir).finished:
-        saved = RunDir(run_dir).finished_config()
-        if replace(saved, embeddings=str(Path(saved.embeddings or "").resolve())) == config:
-            return run_dir
-        sys.exit(f"{run_dir} holds a run with other settings: delete it to train it again")
-    print(f"== {run_dir.name}", file=sys.stderr, flush=True)
-    train(config, run_dir, mirror=mirror, jobs=2)
-    return run_dir
+    return trained(case_config(case, pretrained=True, seed=seed),
+                   RUNS / f"{case}-w2v-seed{seed}", mirror)
 
 
 def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
