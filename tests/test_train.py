@@ -124,24 +124,41 @@ def test_evaluate_cli(trained_run, run_cli, mirror):
     assert scored["examples"] == 49_998 and scored["accuracy"] > 0.70
 
 
-def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, monkeypatch,
-                                                                     session_home):
+def serve_small_corpus(monkeypatch, tag) -> list:
+    """240 short reviews, ``tag(i)`` appended to review i, served as 200 train + 40 test
+    in place of a real corpus."""
     from hansenti.corpora.base import Review
-    from hansenti.models.progress import EpochProgress
     from hansenti import train as train_module
 
     texts = [("정말 좋다 최고", 1), ("너무 별로 최악", 0), ("재밌다 추천", 1), ("지루 하다 별로", 0)]
-    records = [Review(str(i), f"{t} {i % 13}", y, "train") for i, (t, y) in enumerate(texts * 60)]
+    records = [Review(str(i), f"{t} {tag(i)}", y, "train") for i, (t, y) in enumerate(texts * 60)]
     monkeypatch.setattr(train_module, "load_splits",
                         lambda config, mirror: (records[:200], records[200:]))
+    return records
+
+
+def interrupt_first_epoch(monkeypatch, of_refit: bool):
+    """Raise KeyboardInterrupt once the first epoch (of the refit, if ``of_refit``) is saved;
+    returns the function that lifts it."""
+    from hansenti.models.progress import EpochProgress
+
     original = EpochProgress.on_epoch_end
 
-    def interrupt_after_first_epoch(self, epoch, logs=None):
+    def interrupt(self, epoch, logs=None):
         original(self, epoch, logs)
-        if epoch == 0:
+        if epoch == 0 and self.validated != of_refit:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(EpochProgress, "on_epoch_end", interrupt_after_first_epoch)
+    monkeypatch.setattr(EpochProgress, "on_epoch_end", interrupt)
+    return lambda: monkeypatch.setattr(EpochProgress, "on_epoch_end", original)
+
+
+def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, monkeypatch,
+                                                                     session_home):
+    from hansenti import train as train_module
+
+    serve_small_corpus(monkeypatch, lambda i: i % 13)
+    resume_normally = interrupt_first_epoch(monkeypatch, of_refit=False)
     config = TrainConfig(tokenizer="whitespace", model="gmp", min_freq=1,
                          model_options={"epochs": 3, "patience": 3, "embedding_dim": 8})
     run_dir = tmp_path / "run"
@@ -154,7 +171,7 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
     with pytest.raises(HansentiError, match="interrupted: add --resume"):
         train_module.train(config, run_dir)
 
-    monkeypatch.setattr(EpochProgress, "on_epoch_end", original)
+    resume_normally()
     metrics = train_module.train(None, run_dir, resume=True)
     history = (run_dir / "history.csv").read_text().splitlines()
     assert len(history) == 1 + 3  # header + epochs 1 (before the interrupt), 2, 3
@@ -166,22 +183,10 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
 
 def test_refit_run_resumes_and_keeps_validation_predictions_out_of_sample(
         tmp_path, monkeypatch, session_home):
-    from hansenti.corpora.base import Review
-    from hansenti.models.progress import EpochProgress
     from hansenti import train as train_module
 
-    texts = [("정말 좋다 최고", 1), ("너무 별로 최악", 0), ("재밌다 추천", 1), ("지루 하다 별로", 0)]
-    records = [Review(str(i), f"{t} 문서{i}", y, "train") for i, (t, y) in enumerate(texts * 60)]
-    monkeypatch.setattr(train_module, "load_splits",
-                        lambda config, mirror: (records[:200], records[200:]))
-    original = EpochProgress.on_epoch_end
-
-    def interrupt_first_refit_epoch(self, epoch, logs=None):
-        original(self, epoch, logs)
-        if not self.validated and epoch == 0:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(EpochProgress, "on_epoch_end", interrupt_first_refit_epoch)
+    records = serve_small_corpus(monkeypatch, lambda i: f"문서{i}")
+    resume_normally = interrupt_first_epoch(monkeypatch, of_refit=True)
     config = TrainConfig(tokenizer="whitespace", model="gmp", min_freq=1, refit=True,
                          model_options={"epochs": 3, "patience": 3, "embedding_dim": 8})
     run_dir = tmp_path / "run"
@@ -189,7 +194,7 @@ def test_refit_run_resumes_and_keeps_validation_predictions_out_of_sample(
         train_module.train(config, run_dir)
     assert len(json.loads((run_dir / "checkpoints/refit/history.json").read_text())) == 1
 
-    monkeypatch.setattr(EpochProgress, "on_epoch_end", original)
+    resume_normally()
     metrics = train_module.train(None, run_dir, resume=True)
     chosen = metrics["best"]["epoch"]
     assert metrics["refit"] == {"documents": 200, "epoch": chosen}
