@@ -52,6 +52,20 @@ def test_refit_trains_on_all_documents_with_the_choice_made(name, chosen, tmp_pa
     assert classifier.predict_proba([["좋다", "최고"]]).shape == (1,)
 
 
+def test_refit_of_a_model_without_it_fails_before_the_run_is_claimed(tmp_path, monkeypatch):
+    from hansenti.models.base import Classifier
+    from hansenti.train import train
+
+    class NoRefit(Classifier):
+        name = "norefit"
+        fit = predict_proba = save = load = lambda self, *args: None
+
+    monkeypatch.setattr(models, "get", lambda name: lambda config: NoRefit())
+    with pytest.raises(HansentiError, match="model norefit cannot be refitted.*drop --refit"):
+        train(TrainConfig(model="norefit", refit=True), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
 def test_unknown_model_option_is_a_user_error():
     with pytest.raises(HansentiError, match="unknown option.*unitz"):
         models.get("lstm")(TrainConfig(model="lstm", model_options={"unitz": 3}))

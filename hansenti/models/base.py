@@ -21,8 +21,6 @@ class Classifier(ABC):
     name: ClassVar[str] = ""
     #: whether ``TrainConfig.embeddings`` (pre-trained vectors) can initialise it
     accepts_embeddings: ClassVar[bool] = False
-    #: whether :meth:`refit` can train it again on all of train (``TrainConfig.refit``)
-    can_refit: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
@@ -36,6 +34,11 @@ class Classifier(ABC):
         """Train again from scratch on ``docs`` (fit + validation) with what :meth:`fit`
         chose on validation (``chosen``: its best history row); return the history."""
         raise NotImplementedError(f"model {self.name} cannot be refitted")
+
+    @property
+    def can_refit(self) -> bool:
+        """Whether :meth:`refit` is implemented (``TrainConfig.refit`` needs it)."""
+        return type(self).refit is not Classifier.refit
 
     @abstractmethod
     def predict_proba(self, docs: Documents) -> np.ndarray:

@@ -36,7 +36,6 @@ class KerasClassifier(Classifier):
     """Embedding-based Keras network over ids from a :class:`Vocab`."""
 
     accepts_embeddings = True
-    can_refit = True
 
     def __init__(self, name: str, build: Builder, config: TrainConfig) -> None:
         self.name = name

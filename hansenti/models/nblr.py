@@ -44,7 +44,6 @@ class NBLRClassifier(Classifier):
     """Binary n-gram features scaled by naive-Bayes log-count ratios, then logistic regression."""
 
     name = "nblr"
-    can_refit = True
 
     def __init__(self, config: TrainConfig) -> None:
         self.options = from_dict(NBLROptions, config.model_options)
