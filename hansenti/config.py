@@ -65,6 +65,9 @@ class TrainConfig:
     #: after choosing epochs (or C) on validation, train again from scratch on all of train
     #: with that choice; the refitted model is the one saved and scored on test
     refit: bool = False
+    #: a folder written by ``hansenti distil``: its reviews join the fit part (and the
+    #: refit), with the teachers' mean probabilities as soft targets
+    pseudo_labels: str | None = None
     seed: int = 42
     limit: int | None = None
 

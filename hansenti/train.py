@@ -1,11 +1,13 @@
 """train(config) -> a finished run directory; evaluate(run, split) -> metrics.
 
 The test split is touched once, after the epoch (or C) was chosen on a validation split
-carved from train; tokenizer fitting and the vocabulary see the fit part of train only.
+carved from train; tokenizer fitting and the vocabulary see the fit part of train only
+(the vocabulary also sees pseudo-labelled unlabelled reviews, when they are given).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import logging
@@ -13,7 +15,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -29,6 +31,9 @@ from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, PREDI
                   TOKENIZER_DIR, VOCAB_FILE, Predictor, RunDir)
 from .tokenizer import Tokenizer, create_tokenizer
 from .vocab import Vocab
+
+if TYPE_CHECKING:
+    from .distil import PseudoLabels
 
 log = logging.getLogger("hansenti")
 
@@ -72,9 +77,20 @@ class TokenizedSplits:
     test_docs: list[list[str]]
     #: seconds the train and test texts took to tokenize (when first computed)
     compute_seconds: float | None
+    #: pseudo-labelled reviews (``TrainConfig.pseudo_labels``) and their soft targets
+    pseudo_docs: list[list[str]] = dataclasses.field(default_factory=list)
+    pseudo_targets: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def docs(self, records: Sequence[Review]) -> list[list[str]]:
         return [self.docs_by_id[record.id] for record in records]
+
+    def training_set(self, records: Sequence[Review]) -> tuple[list[list[str]], np.ndarray]:
+        """Documents and targets to train on: ``records``, then any pseudo-labelled ones."""
+        if not self.pseudo_docs:
+            return self.docs(records), labels_of(records)
+        return (self.docs(records) + self.pseudo_docs,
+                np.concatenate([labels_of(records).astype(np.float32), self.pseudo_targets]))
 
 
 def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Review],
@@ -109,6 +125,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                             "drop --refit")
     if config.embeddings:
         check_embeddings(classifier, config.embeddings)
+    pseudo = pseudo_labels_for(classifier, config)
     tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
     train_records, test = load_splits(config, mirror)
     if not resume:
@@ -118,16 +135,22 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     splits = tokenize_splits(tokenizer, config, train_records, test, jobs)
     fit, validation, tokenizer, test_docs = (splits.fit, splits.validation, splits.tokenizer,
                                              splits.test_docs)
+    if pseudo:
+        splits.pseudo_docs = TokenCache().tokenize(tokenizer, pseudo.texts,
+                                                   f"{config.corpus}-pseudo", n_jobs=jobs)
+        splits.pseudo_targets = pseudo.probabilities
     fit_docs, valid_docs = splits.docs(fit), splits.docs(validation)
     tokenize_seconds = time.perf_counter() - started
-    log.info("%s: %d fit / %d validation / %d test documents", config.corpus, len(fit),
-             len(validation), len(test))
+    log.info("%s: %d fit%s / %d validation / %d test documents", config.corpus, len(fit),
+             f" (+{len(pseudo.ids)} pseudo-labelled)" if pseudo else "", len(validation),
+             len(test))
     tokenizer.save(run.path / TOKENIZER_DIR)
-    vocab = Vocab.build(fit_docs, config.max_vocab, config.min_freq)
+    train_docs, train_targets = splits.training_set(fit)
+    vocab = Vocab.build(train_docs, config.max_vocab, config.min_freq)
     vocab.save(run.path / VOCAB_FILE)
 
     started = time.perf_counter()
-    history = classifier.fit(fit_docs, labels_of(fit), valid_docs, labels_of(validation),
+    history = classifier.fit(train_docs, train_targets, valid_docs, labels_of(validation),
                              run.path / CHECKPOINT_DIR, vocab)
     best = max(history, key=lambda row: row["val_accuracy"])
     # kept from the model chosen on validation: out-of-sample even when it is refitted
@@ -155,9 +178,10 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                     "train": train_seconds,
                     "eval": eval_seconds,
                     "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
-        "documents": {"fit": len(fit), "validation": len(validation), "test": len(test)},
-        "refit": ({"documents": len(fit) + len(validation), **metrics_best(best)}
-                  if config.refit else None),
+        "documents": {"fit": len(fit), "validation": len(validation), "test": len(test),
+                      "pseudo_labelled": len(splits.pseudo_docs)},
+        "refit": ({"documents": len(fit) + len(validation) + len(splits.pseudo_docs),
+                   **metrics_best(best)} if config.refit else None),
     }
     atomic.write_csv(run.path / HISTORY_FILE, history)
     plot_curves(history, run.path / CURVES_FILE,
@@ -174,14 +198,14 @@ def metrics_best(row: dict[str, float]) -> dict[str, float]:
 
 def refit(classifier: Classifier, config: TrainConfig, splits: TokenizedSplits,
           chosen: dict[str, float], run_path: Path) -> Vocab:
-    """Train ``classifier`` again on fit + validation with the choice made on validation;
-    the vocabulary is rebuilt on those documents and saved over the first one."""
-    records = [*splits.fit, *splits.validation]
-    docs = splits.docs(records)
+    """Train ``classifier`` again on fit + validation (+ pseudo-labelled documents) with the
+    choice made on validation; the vocabulary is rebuilt on those documents and saved over
+    the first one."""
+    docs, targets = splits.training_set([*splits.fit, *splits.validation])
     vocab = Vocab.build(docs, config.max_vocab, config.min_freq)
     vocab.save(run_path / VOCAB_FILE)
     log.info("refitting on all %d train documents with %s", len(docs), metrics_best(chosen))
-    classifier.refit(docs, labels_of(records), run_path / CHECKPOINT_DIR / "refit", vocab, chosen)
+    classifier.refit(docs, targets, run_path / CHECKPOINT_DIR / "refit", vocab, chosen)
     return vocab
 
 
@@ -193,6 +217,21 @@ def save_predictions(path: Path, validation: Sequence[Review], validation_probab
                         validation=validation_probabilities.astype(np.float32),
                         test=test_probabilities.astype(np.float32))
     atomic.write_bytes(path, buffer.getvalue())
+
+
+def pseudo_labels_for(classifier: Classifier, config: TrainConfig) -> "PseudoLabels | None":
+    """The pseudo-labelled reviews of ``config``, checked before any work: the model must
+    take soft targets and the teachers must share the run's validation split."""
+    from .distil import check_student, load_pseudo_labels
+
+    if not config.pseudo_labels:
+        return None
+    if not classifier.accepts_soft_labels:
+        raise HansentiError(f"model {classifier.name} cannot learn from pseudo-labels "
+                            "(soft targets); drop --pseudo-labels or pick a neural model")
+    pseudo = load_pseudo_labels(config.pseudo_labels)
+    check_student(pseudo, config)
+    return pseudo
 
 
 def check_embeddings(classifier: Classifier, path: str) -> None:

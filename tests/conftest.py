@@ -67,3 +67,16 @@ def trained_run(tmp_path_factory, mirror, session_home):
                                         "filters": 64})
     metrics = train(config, run_dir, mirror=str(mirror))
     return run_dir, metrics
+
+
+@pytest.fixture(scope="session")
+def nblr_run(trained_run, tmp_path_factory, mirror):
+    """An nblr run on the same 9,000 NSMC reviews and seed as ``trained_run``."""
+    from hansenti.config import TrainConfig
+    from hansenti.train import train
+
+    run_dir = tmp_path_factory.mktemp("runs") / "small-nblr"
+    train(TrainConfig(corpus="nsmc", tokenizer="char", model="nblr", limit=9_000,
+                      model_options={"ngram_max": 3, "c_grid": [1.0]}), run_dir,
+          mirror=str(mirror))
+    return run_dir

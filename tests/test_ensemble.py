@@ -11,18 +11,6 @@ from hansenti.ensemble import ensemble
 from hansenti.errors import HansentiError
 
 
-@pytest.fixture(scope="module")
-def nblr_run(trained_run, tmp_path_factory, mirror):
-    """An nblr run on the same 9,000 NSMC reviews and seed as ``trained_run``."""
-    from hansenti.train import train
-
-    run_dir = tmp_path_factory.mktemp("runs") / "small-nblr"
-    train(TrainConfig(corpus="nsmc", tokenizer="char", model="nblr", limit=9_000,
-                      model_options={"ngram_max": 3, "c_grid": [1.0]}), run_dir,
-          mirror=str(mirror))
-    return run_dir
-
-
 @pytest.mark.realdata
 def test_ensemble_of_two_runs(trained_run, nblr_run, mirror, tmp_path, run_cli):
     result = run_cli("ensemble", str(trained_run[0]), str(nblr_run), "--out",

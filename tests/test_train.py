@@ -191,7 +191,8 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
     assert len(history) == 1 + 3  # header + epochs 1 (before the interrupt), 2, 3
     assert history[1].split(",")[0] == "1"
     assert metrics["test"]["examples"] == 40
-    assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40}
+    assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40,
+                                    "pseudo_labelled": 0}
     Predictor(run_dir)
 
 

@@ -13,6 +13,7 @@ from ..errors import HansentiError
 from .analyze import analyze_command, serve_command
 from .compare import compare_command, ensemble_command
 from .corpora import corpora_group
+from .distil import distil_command
 from .embed import embed_group
 from .tokenize import tokenize_command, tokenizers_command
 from .train import evaluate_command, predict_command, train_command
@@ -56,6 +57,7 @@ cli.add_command(predict_command)
 cli.add_command(embed_group)
 cli.add_command(compare_command)
 cli.add_command(ensemble_command)
+cli.add_command(distil_command)
 cli.add_command(analyze_command)
 cli.add_command(serve_command)
 

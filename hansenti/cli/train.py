@@ -41,6 +41,9 @@ DEFAULT_JOBS = 2
 @click.option("--refit", is_flag=True,
               help="After choosing the epoch (or C) on validation, train again on all of "
                    "train with that choice; the refitted model is saved and tested.")
+@click.option("--pseudo-labels", type=click.Path(file_okay=False),
+              help="Also train on the reviews labelled by hansenti distil (soft targets); "
+                   "the teachers must share this run's corpus, seed and validation split.")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--limit", type=click.IntRange(min=10), default=None,
               help="Quick run: a stratified slice of N train and N/3 test documents.")
@@ -53,8 +56,9 @@ def train_command(mirror: str | None, corpus: str, tokenizer: str,
                   tokenizer_options: tuple[str, ...], model: str, model_options: tuple[str, ...],
                   embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None,
                   min_freq: int, maxlen: str, padding: str, truncating: str,
-                  validation_fraction: float, refit: bool, seed: int, limit: int | None,
-                  jobs: int, runs_dir: str, name: str | None, resume: bool) -> None:
+                  validation_fraction: float, refit: bool, pseudo_labels: str | None,
+                  seed: int, limit: int | None, jobs: int, runs_dir: str, name: str | None,
+                  resume: bool) -> None:
     """Train a classifier; the epoch is chosen on validation, test is scored once."""
     from ..train import train
 
@@ -63,7 +67,8 @@ def train_command(mirror: str | None, corpus: str, tokenizer: str,
         model=model, model_options=parse_options(model_options), embeddings=embeddings,
         freeze_embeddings=freeze_embeddings, max_vocab=max_vocab,
         min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
-        validation_fraction=validation_fraction, refit=refit, seed=seed, limit=limit)
+        validation_fraction=validation_fraction, refit=refit, pseudo_labels=pseudo_labels,
+        seed=seed, limit=limit)
     run_dir = Path(runs_dir) / (name or f"{corpus}-{tokenizer}-{model}")
     try:
         metrics = train(config, run_dir, resume=resume, mirror=mirror, jobs=jobs)

@@ -21,6 +21,8 @@ class Classifier(ABC):
     name: ClassVar[str] = ""
     #: whether ``TrainConfig.embeddings`` (pre-trained vectors) can initialise it
     accepts_embeddings: ClassVar[bool] = False
+    #: whether labels may be probabilities in [0, 1] (``TrainConfig.pseudo_labels``)
+    accepts_soft_labels: ClassVar[bool] = False
 
     @abstractmethod
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,

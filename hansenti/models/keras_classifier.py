@@ -36,6 +36,7 @@ class KerasClassifier(Classifier):
     """Embedding-based Keras network over ids from a :class:`Vocab`."""
 
     accepts_embeddings = True
+    accepts_soft_labels = True
 
     def __init__(self, name: str, build: Builder, config: TrainConfig) -> None:
         self.name = name
@@ -114,13 +115,15 @@ class KerasClassifier(Classifier):
     def compiled(self) -> "keras.Model":
         import keras
 
+        from .soft_accuracy import accuracy
+
         model = self.build(self.options, len(self.vocab), self.maxlen)
         if self.initial_embeddings is not None:
             layer = embedding_layer(model, len(self.vocab))
             layer.set_weights([self.initial_embeddings])
             layer.trainable = not self.config.freeze_embeddings
         model.compile(optimizer=keras.optimizers.Adam(self.options.learning_rate),
-                      loss="binary_crossentropy", metrics=["accuracy"])
+                      loss="binary_crossentropy", metrics=[accuracy])
         return model
 
     def predict_proba(self, docs: Documents) -> np.ndarray:
@@ -137,6 +140,8 @@ class KerasClassifier(Classifier):
 
     def load(self, directory: Path) -> None:
         import keras
+
+        from . import soft_accuracy  # noqa: F401  (saved models name its metric)
 
         try:
             encoding = json.loads((directory / ENCODING_FILE).read_text())

@@ -11,6 +11,7 @@ import keras
 import numpy as np
 
 from .. import atomic
+from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
 from .keras_classifier import save_model
 
 log = logging.getLogger("hansenti")

@@ -1,0 +1,111 @@
+"""One NSMC model taught by an ensemble: teachers pseudo-label the Naver crawl, a Mecab CNN
+student trains on NSMC plus those reviews, chosen on validation, then refitted.
+
+    python bench/distil.py [--seeds 3] [--mirror DIR]
+
+Fixed before any student was scored on test. For each seed the teachers are seven finished
+runs carved that seed's validation split: the four candidates of bench/single.py (Mecab
+BiLSTM and CNN with 100- and 200-dim word2vec) and the Mecab, Kiwi and 16k-unigram
+SentencePiece nblr cells of the full study (reports/full). Their mean probability labels
+every crawl review that is not an NSMC text (train or test) and is no longer than the
+longest NSMC train review (`hansenti distil`). The student is the architecture that
+validation chose on every seed in bench/single.py, the Mecab CNN with the 200-dim
+vectors; it trains on the fit part plus the pseudo-labelled reviews (soft targets), its
+epoch is chosen on validation, and it is refitted on all of train plus the same reviews
+(`hansenti train --pseudo-labels DIR --refit`). Test is scored once per run.
+Writes bench/results/distil.{json,md}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from embeddings import case_config, ready_vectors, trained
+from ensemble import RUNS as ENSEMBLE_RUNS, mean_std
+from publish import publish
+from single import RUNS as SINGLE_RUNS
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = Path(__file__).resolve().parent / "runs" / "distil"
+#: the study cells that teach, beside the bench/single.py candidates
+STUDY_TEACHERS = ("mecab/nblr", "kiwi/nblr", "spm-unigram-16k/nblr")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--study", type=Path, default=ROOT / "reports" / "full")
+    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
+    return parser.parse_args()
+
+
+def teachers(seed: int, study: Path) -> list[Path]:
+    """The seed's teacher runs; each must be finished (bench/single.py and the study)."""
+    runs = [ENSEMBLE_RUNS / f"nsmc-mecab-{model}-w2v-seed{seed}" for model in ("bilstm", "cnn")]
+    runs += [SINGLE_RUNS / f"{model}-w2v200-seed{seed}" for model in ("bilstm", "cnn")]
+    runs += [study / "runs" / "nsmc" / cell / f"seed{seed}" for cell in STUDY_TEACHERS]
+    missing = [str(run) for run in runs if not (run / "metrics.json").is_file()]
+    if missing:
+        sys.exit(f"unfinished teachers: {', '.join(missing)}; run bench/single.py and the full "
+                 "study (hansenti compare --profile full --out reports/full) first")
+    return runs
+
+
+def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
+    """The seed's pseudo-label folder, written unless it holds these teachers' labels."""
+    from hansenti.distil import INFO_FILE, distil
+
+    folder = RUNS / f"pseudo-seed{seed}"
+    info = folder / INFO_FILE
+    if not (info.is_file() and [t["run"] for t in json.loads(info.read_text())["teachers"]]
+            == [str(run) for run in runs]):
+        print(f"== {folder.name}", file=sys.stderr, flush=True)
+        distil(runs, "naver-reviews", folder, mirror=mirror, jobs=2)
+    return folder
+
+
+def seed_row(seed: int, study: Path, mirror: str | None) -> dict:
+    from hansenti.distil import load_pseudo_labels
+    from hansenti.run import RunDir
+
+    folder = pseudo_labels(seed, teachers(seed, study), mirror)
+    config = case_config("nsmc-mecab-cnn", True, "naver-mecab-w2v200", seed=seed,
+                         pseudo_labels=str(folder), refit=True)
+    metrics = RunDir(trained(config, RUNS / f"student-cnn-w2v200-seed{seed}", mirror)).metrics()
+    info = load_pseudo_labels(folder).info
+    return {"seed": seed, "pseudo_labelled": info["documents"], "excluded": info["excluded"],
+            "teachers_validation": info["validation_accuracy"],
+            "student_validation": metrics["validation_accuracy"],
+            "test": metrics["test"]["accuracy"], "best": metrics["best"],
+            "refit": metrics["refit"], "train_seconds": metrics["seconds"]["train"]}
+
+
+def markdown(rows: list[dict], header: str) -> str:
+    lines = [header, "", "NSMC: the teachers' mean and the student on validation (what chose "
+             "the student's epoch); the refitted student on test (%)", "",
+             "| seed | pseudo-labelled reviews | teachers' mean, validation | student, "
+             "validation | epoch | student refitted, test | train min |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['seed']} | {row['pseudo_labelled']:,} | "
+                     f"{100 * row['teachers_validation']:.2f} | "
+                     f"{100 * row['student_validation']:.2f} | {row['best']['epoch']} | "
+                     f"{100 * row['test']:.2f} | {row['train_seconds'] / 60:.0f} |")
+    lines.append(f"| mean ± std | | | | | {mean_std([row['test'] for row in rows])} | |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    args = arguments()
+    ready_vectors("naver-mecab-w2v200", args.mirror)
+    rows = [seed_row(seed, args.study, args.mirror) for seed in range(1, args.seeds + 1)]
+    publish("distil", False, {"teachers": [*STUDY_TEACHERS, "bench/single.py candidates"],
+                              "rows": rows}, lambda header: markdown(rows, header))
+
+
+if __name__ == "__main__":
+    main()
