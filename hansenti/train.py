@@ -155,8 +155,9 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     best = max(history, key=lambda row: row["val_accuracy"])
     # kept from the model chosen on validation: out-of-sample even when it is refitted
     valid_probabilities = classifier.predict_proba(valid_docs)
+    refit_history: list[dict[str, float]] = []
     if config.refit:
-        vocab = refit(classifier, config, splits, best, run.path)
+        vocab, refit_history = refit(classifier, config, splits, best, run.path)
     train_seconds = time.perf_counter() - started
     classifier.save(run.path)
 
@@ -166,6 +167,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     save_predictions(run.path / PREDICTIONS_FILE, validation, valid_probabilities, probabilities)
 
     epoch_seconds = [row["seconds"] for row in history if "seconds" in row]
+    refit_seconds = [row["seconds"] for row in refit_history if "seconds" in row]
     metrics = {
         "test": binary_metrics(labels_of(test), probabilities),
         "validation_accuracy": best["val_accuracy"],
@@ -176,6 +178,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         **classifier.summary(),
         "seconds": {"tokenize": tokenize_seconds, "tokenize_compute": splits.compute_seconds,
                     "train": train_seconds,
+                    # unlike "train", also counts the epochs run before a resume
+                    "epochs": float(sum(epoch_seconds) + sum(refit_seconds)),
                     "eval": eval_seconds,
                     "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
         "documents": {"fit": len(fit), "validation": len(validation), "test": len(test),
@@ -197,16 +201,16 @@ def metrics_best(row: dict[str, float]) -> dict[str, float]:
 
 
 def refit(classifier: Classifier, config: TrainConfig, splits: TokenizedSplits,
-          chosen: dict[str, float], run_path: Path) -> Vocab:
+          chosen: dict[str, float], run_path: Path) -> tuple[Vocab, list[dict[str, float]]]:
     """Train ``classifier`` again on fit + validation (+ pseudo-labelled documents) with the
     choice made on validation; the vocabulary is rebuilt on those documents and saved over
-    the first one."""
+    the first one. Returns it and the refit's history."""
     docs, targets = splits.training_set([*splits.fit, *splits.validation])
     vocab = Vocab.build(docs, config.max_vocab, config.min_freq)
     vocab.save(run_path / VOCAB_FILE)
     log.info("refitting on all %d train documents with %s", len(docs), metrics_best(chosen))
-    classifier.refit(docs, targets, run_path / CHECKPOINT_DIR / "refit", vocab, chosen)
-    return vocab
+    history = classifier.refit(docs, targets, run_path / CHECKPOINT_DIR / "refit", vocab, chosen)
+    return vocab, history
 
 
 def save_predictions(path: Path, validation: Sequence[Review], validation_probabilities: np.ndarray,

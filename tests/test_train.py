@@ -193,6 +193,8 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
     assert metrics["test"]["examples"] == 40
     assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40,
                                     "pseudo_labelled": 0}
+    epoch_seconds = [float(row.split(",")[-1]) for row in history[1:]]
+    assert metrics["seconds"]["epochs"] == pytest.approx(sum(epoch_seconds))
     Predictor(run_dir)
 
 
