@@ -8,6 +8,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,13 +26,32 @@ def case_arguments(description: str, cases: Iterable[str]) -> argparse.Namespace
     return parser.parse_args()
 
 
+def machine() -> str:
+    """CPU model, cores usable here and the Java version: figures vary between machines."""
+    model = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        java = subprocess.run(["java", "-version"], capture_output=True, text=True,
+                              timeout=30).stderr.splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        java = "no Java"
+    return f"{model}, {cores} cores, {java}"
+
+
 def publish(name: str, partial: bool, payload: dict[str, Any],
             render: Callable[[str], str], settings: str = "") -> None:
     """Write ``name.json`` (payload + stamp + command) and ``name.md`` (``render(header)``)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = f"python bench/{name}.py " + " ".join(sys.argv[1:])
-    header = (f"Measured {stamp} on {platform.machine()}, {os.cpu_count()} cores, CPU only"
-              f"{settings}; command: `{command.strip()}`")
+    header = (f"Measured {stamp} on {machine()}, CPU only{settings}; "
+              f"command: `{command.strip()}`")
     suffix = "-partial" if partial else ""
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{name}{suffix}.json").write_text(json.dumps(

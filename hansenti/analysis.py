@@ -16,6 +16,7 @@ import numpy as np
 
 from . import atomic
 from .errors import HansentiError
+from .faults import failpoint
 from .review_files import ReadReport, ReviewRow
 from .run import Predictor
 from .scoring import score_file
@@ -142,6 +143,7 @@ def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str 
     overall: Counter[str] = Counter()
 
     def collect(rows: Sequence[ReviewRow], docs: list[list[str]], scores: np.ndarray) -> None:
+        failpoint("analyze.batch")
         probabilities.append(scores)
         for row, tokens, probability in zip(rows, docs, scores):
             if group_column and group_column not in row.columns:

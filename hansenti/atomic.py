@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
@@ -11,6 +12,19 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Sequence
+
+from .errors import HansentiError
+from .faults import failpoint
+
+#: errors that mean the disk (or the user's quota) is full
+FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(error: OSError, path: str | os.PathLike) -> HansentiError:
+    """The one-line error for a write that ran out of space."""
+    return HansentiError(f"no space left on the disk of {Path(path).parent} while writing "
+                         f"{Path(path).name}: free some space and run the command again "
+                         "(what was written before is intact)")
 
 
 @contextmanager
@@ -27,7 +41,13 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iter
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        failpoint("atomic.before_replace")
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        if error.errno in FULL_DISK:
+            raise disk_full(error, path) from error
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -21,6 +21,7 @@ import numpy as np
 from . import atomic
 from .corpora import home_dir
 from .parallel import gc_paused
+from .text import shorten_all
 from .tokenizer import Tokenizer, load_tokenizer
 
 log = logging.getLogger("hansenti")
@@ -47,13 +48,18 @@ class TokenCache:
         #: seconds the texts served so far took to tokenize when first computed (a cache
         #: hit reports the original cost, not the read); None once a file did not say
         self.compute_seconds: float | None = 0.0
+        #: reviews served so far that were over ``hansenti.text.review_limit()``
+        self.shortened = 0
 
     def path(self, tokenizer: Tokenizer, texts: Sequence[str], label: str) -> Path:
         return self.directory / f"{_cache_name(label, tokenizer, texts)}.npz"
 
     def tokenize(self, tokenizer: Tokenizer, texts: Sequence[str], label: str = "texts",
                  n_jobs: int = 1, progress: bool | None = None) -> list[list[str]]:
-        """Tokens of ``texts``: read from the cache, or computed and then cached."""
+        """Tokens of ``texts`` (shortened to the review limit): read from the cache, or
+        computed and then cached."""
+        texts, shortened = shorten_all(texts, tokenizer)
+        self.shortened += shortened
         path = self.path(tokenizer, texts, label)
         if path.is_file():
             try:

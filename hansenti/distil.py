@@ -25,6 +25,7 @@ from .cache import TokenCache
 from .config import TrainConfig
 from .corpora import Review, open_corpus
 from .errors import HansentiError
+from .faults import failpoint
 from .run import Predictor, RunDir
 
 log = logging.getLogger("hansenti")
@@ -131,6 +132,7 @@ def write_pseudo_labels(out: Path, pseudo: PseudoLabels) -> None:
         writer.writerow(HEADER)
         writer.writerows((doc_id, text, f"{p:.5f}")
                          for doc_id, text, p in zip(pseudo.ids, pseudo.texts, pseudo.probabilities))
+    failpoint("distil.labels_written")
     atomic.write_json(out / INFO_FILE, pseudo.info)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .errors import HansentiError, RunDirError
+from .text import review_limit, shorten, shorten_all
 from .tokenizer import Tokenizer, load_tokenizer
 
 if TYPE_CHECKING:
@@ -93,14 +94,16 @@ class Predictor:
 
     def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
         """Probability that each text is positive."""
-        docs = self.tokenizer.tokenize_batch(list(texts), n_jobs=n_jobs, progress=False)
+        docs = self.tokenizer.tokenize_batch(shorten_all(texts, self.tokenizer)[0], n_jobs=n_jobs,
+                                             progress=False)
         return self.classifier.predict_proba(docs)
 
     def explain(self, text: str) -> "Explanation":
         """P(positive) of ``text`` and each token's contribution to it (occlusion)."""
         from .explain import occlusion
 
-        return occlusion(self.classifier, self.tokenizer.tokenize(text))
+        return occlusion(self.classifier,
+                         self.tokenizer.tokenize(shorten(text, review_limit(self.tokenizer))))
 
     @staticmethod
     def labels(probabilities: np.ndarray) -> list[str]:

@@ -1,12 +1,19 @@
 """A small HTTP service around a finished run: ``POST /predict`` (JSON, one text or a
 batch, optional token explanations), ``GET /health``, and ``GET /`` — one page where a
-person types a review and sees label, probability and highlighted tokens."""
+person types a review and sees label, probability and highlighted tokens.
+
+Every request is bounded: a body over :data:`MAX_BODY_BYTES`, a text over
+:data:`MAX_TEXT_CHARS` or a request over :data:`MAX_REQUEST_CHARS` is answered 413
+before any work; a malformed one 400; one that cannot finish within the server's time
+limit (waiting for the model included) 503. Each answer carries a one-line ``error``.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -18,16 +25,27 @@ from .run import Predictor
 log = logging.getLogger("hansenti")
 
 MAX_TEXTS = 1_000
-MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_BODY_BYTES = 4 * 1024 * 1024
+#: characters of one text; longer texts are refused (within it, the review limit applies)
+MAX_TEXT_CHARS = 1_000_000
+#: characters of all texts of one request together
+MAX_REQUEST_CHARS = 2_000_000
+#: seconds a request may take, waiting for the model included
+DEFAULT_TIME_LIMIT = 10.0
+#: texts scored between two looks at the clock
+BATCH = 32
 
 
 class RequestError(ValueError):
-    """A client mistake, answered with 400 and a one-line reason."""
+    """A client mistake, answered with ``status`` and a one-line reason."""
+
+    def __init__(self, message: str, status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-def predictions(predictor: Predictor, payload: Any, lock: threading.Lock) -> dict:
-    """The response to a ``/predict`` payload: ``{"text": ...}`` or ``{"texts": [...]}``,
-    with ``"explain": true`` for per-token contributions."""
+def checked_texts(payload: Any) -> tuple[list[str], bool]:
+    """The texts of a ``/predict`` payload and whether explanations are asked for."""
     if not isinstance(payload, dict):
         raise RequestError('send a JSON object: {"text": "..."} or {"texts": ["...", ...]}')
     texts = payload.get("texts", [payload["text"]] if "text" in payload else None)
@@ -35,10 +53,43 @@ def predictions(predictor: Predictor, payload: Any, lock: threading.Lock) -> dic
         raise RequestError('"texts" must be a non-empty list of strings (or give "text")')
     if len(texts) > MAX_TEXTS:
         raise RequestError(f"at most {MAX_TEXTS} texts per request, got {len(texts)}")
-    explain = bool(payload.get("explain", False))
-    with lock:  # one model, many request threads
-        probabilities = predictor.predict(texts)
-        explanations = [predictor.explain(text) for text in texts] if explain else None
+    longest = max(range(len(texts)), key=lambda index: len(texts[index]))
+    if len(texts[longest]) > MAX_TEXT_CHARS:
+        raise RequestError(f"text {longest} has {len(texts[longest]):,} characters; at most "
+                           f"{MAX_TEXT_CHARS:,} per text", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    total = sum(map(len, texts))
+    if total > MAX_REQUEST_CHARS:
+        raise RequestError(f"{total:,} characters in one request; at most "
+                           f"{MAX_REQUEST_CHARS:,}: send fewer texts per request",
+                           HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    return texts, bool(payload.get("explain", False))
+
+
+def predictions(predictor: Predictor, payload: Any, lock: threading.Lock,
+                time_limit: float = DEFAULT_TIME_LIMIT) -> dict:
+    """The response to a ``/predict`` payload: ``{"text": ...}`` or ``{"texts": [...]}``,
+    with ``"explain": true`` for per-token contributions."""
+    texts, explain = checked_texts(payload)
+    deadline = time.monotonic() + time_limit
+
+    def check_clock() -> None:
+        if time.monotonic() > deadline:
+            raise RequestError(f"the request took over {time_limit:g} s: send fewer or "
+                               "shorter texts", HTTPStatus.SERVICE_UNAVAILABLE)
+
+    if not lock.acquire(timeout=time_limit):  # one model, many request threads
+        raise RequestError(f"the model stayed busy for {time_limit:g} s: retry later",
+                           HTTPStatus.SERVICE_UNAVAILABLE)
+    try:
+        probabilities, explanations = [], []
+        for start in range(0, len(texts), BATCH):
+            check_clock()
+            probabilities.extend(predictor.predict(texts[start:start + BATCH]))
+        for text in texts if explain else ():
+            check_clock()
+            explanations.append(predictor.explain(text))
+    finally:
+        lock.release()
     results = []
     for index, (text, probability) in enumerate(zip(texts, probabilities)):
         result = {"text": text, "label": predictor.labels([probability])[0],
@@ -49,13 +100,30 @@ def predictions(predictor: Predictor, payload: Any, lock: threading.Lock) -> dic
     return {"predictions": results}
 
 
-def make_handler(predictor: Predictor) -> type[BaseHTTPRequestHandler]:
+def read_payload(handler: BaseHTTPRequestHandler) -> Any:
+    """The JSON body of a request, refused before it is read when it is too large."""
+    try:
+        length = int(handler.headers.get("Content-Length") or 0)
+    except ValueError:
+        raise RequestError("Content-Length is not a number") from None
+    if length > MAX_BODY_BYTES:
+        raise RequestError(f"request body of {length:,} bytes; at most {MAX_BODY_BYTES:,}",
+                           HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    try:
+        return json.loads(handler.rfile.read(length) or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RequestError(f"body is not JSON ({error})") from error
+
+
+def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
+                 ) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
     page = resources.files("hansenti").joinpath("static/index.html").read_bytes()
     run_name = predictor.run.path.name
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "hansenti"
+        protocol_version = "HTTP/1.1"  # keep-alive: a client may send many requests
 
         def do_GET(self) -> None:
             path = urlsplit(self.path).path  # the page takes ?text=... to score on load
@@ -70,19 +138,24 @@ def make_handler(predictor: Predictor) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             if urlsplit(self.path).path != "/predict":
+                self.close_connection = True  # the body was not read
                 self.reply_json(HTTPStatus.NOT_FOUND, {"error": "POST to /predict"})
                 return
             try:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > MAX_BODY_BYTES:
-                    raise RequestError(f"request body over {MAX_BODY_BYTES:,} bytes")
-                try:
-                    payload = json.loads(self.rfile.read(length) or b"null")
-                except (json.JSONDecodeError, UnicodeDecodeError) as error:
-                    raise RequestError(f"body is not JSON ({error})") from error
-                self.reply_json(HTTPStatus.OK, predictions(predictor, payload, lock))
+                payload = read_payload(self)
             except RequestError as error:
-                self.reply_json(HTTPStatus.BAD_REQUEST, {"error": str(error)})
+                self.close_connection = True  # what is left of the body is not read
+                self.reply_json(error.status, {"error": str(error)})
+                return
+            try:
+                self.reply_json(HTTPStatus.OK, predictions(predictor, payload, lock, time_limit))
+            except RequestError as error:
+                self.reply_json(error.status, {"error": str(error)})
+            except Exception as error:  # a fault of ours: logged, answered, server stays up
+                log.exception("predict failed")
+                self.reply_json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                                {"error": f"internal error ({type(error).__name__}); see the "
+                                          "server log"})
 
         def reply_json(self, status: HTTPStatus, body: dict) -> None:
             self.reply(status, json.dumps(body, ensure_ascii=False).encode("utf-8"),
@@ -92,15 +165,25 @@ def make_handler(predictor: Predictor) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
-            log.info("%s %s", self.address_string(), format % args)
+            log.debug("%s %s", self.address_string(), format % args)
 
     return Handler
 
 
-def make_server(predictor: Predictor, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+class Server(ThreadingHTTPServer):
+    """One thread per connection; a backlog that absorbs bursts of new connections."""
+
+    daemon_threads = True
+    request_queue_size = 128
+
+
+def make_server(predictor: Predictor, host: str = "127.0.0.1", port: int = 8000,
+                time_limit: float = DEFAULT_TIME_LIMIT) -> ThreadingHTTPServer:
     """A ready server (``port=0`` picks a free one); call ``serve_forever()`` on it."""
-    return ThreadingHTTPServer((host, port), make_handler(predictor))
+    return Server((host, port), make_handler(predictor, time_limit))

@@ -39,8 +39,17 @@ class Tokenizer(ABC):
     #: whether ``n_jobs > 1`` spreads batches over processes; cheap pure-Python tokenizers
     #: say no, since sending the tokens back costs more than making them
     uses_processes: ClassVar[bool] = True
+    #: a worker process is started only for this many documents: fewer are tokenized
+    #: sooner here than a worker starts (Okt's JVM warms up for ~8 core-seconds)
+    min_docs_per_process: ClassVar[int] = 2_000
     #: languages it is meant for (ISO 639-1); empty means any
     languages: ClassVar[tuple[str, ...]] = ()
+    #: analysers whose time grows faster than a word's length cut longer runs of
+    #: non-space characters into pieces of this many (``hansenti.text.pieces``)
+    max_word_chars: ClassVar[int | None] = None
+    #: characters of a review it is given (``hansenti.text.review_limit``); None: the
+    #: default, 10,000; a slow analyser sets less to keep any review within ~2 s
+    max_review_chars: ClassVar[int | None] = None
 
     @abstractmethod
     def tokenize(self, text: str) -> list[str]:
@@ -50,16 +59,11 @@ class Tokenizer(ABC):
         self, texts: Sequence[str], n_jobs: int = 1, progress: bool | None = None
     ) -> list[list[str]]:
         """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes."""
-        from .parallel import gc_paused, progress_bar, tokenize_in_processes
+        from .parallel import tokenize_here, tokenize_in_processes
 
-        if n_jobs > 1 and self.uses_processes and len(texts) >= 2 * PARALLEL_MIN_CHUNK:
+        if n_jobs > 1 and self.uses_processes:
             return tokenize_in_processes(self, texts, n_jobs, progress)
-        with progress_bar(len(texts), f"tokenize[{self.name}]", progress) as bar, gc_paused():
-            result = []
-            for text in texts:
-                result.append(self.tokenize(text))
-                bar.update(1)
-        return result
+        return tokenize_here(self, texts, progress)
 
     # --- training -------------------------------------------------------
     trainable: ClassVar[bool] = False
@@ -106,7 +110,8 @@ class Tokenizer(ABC):
 
     def fingerprint(self) -> str:
         """A digest of config and learned state: equal fingerprints tokenize alike."""
-        digest = hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode())
+        state = {**self.to_dict(), "max_word_chars": self.max_word_chars}
+        digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode())
         for name, data in sorted(self.artifacts().items()):
             digest.update(name.encode() + b"\0" + data)
         return digest.hexdigest()[:16]
@@ -142,10 +147,6 @@ class Tokenizer(ABC):
             hint = cls.install_hint or f"pip install {' '.join(missing)}"
             raise BackendMissingError(
                 f"tokenizer {cls.name!r} needs {', '.join(missing)}: {hint}")
-
-
-#: texts per worker task; below two chunks a batch is not worth the process start-up
-PARALLEL_MIN_CHUNK = 2_000
 
 
 class FunctionTokenizer(Tokenizer):

@@ -24,8 +24,10 @@ from .cache import TokenCache, fit_cached
 from .config import TrainConfig
 from .corpora import Review, open_corpus, stratified_sample, train_validation_split
 from .errors import HansentiError
+from .faults import failpoint
 from .metrics import binary_metrics
 from .models.base import Classifier
+from .parallel import release_workers
 from .plots import plot_curves
 from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, PREDICTIONS_FILE,
                   TOKENIZER_DIR, VOCAB_FILE, Predictor, RunDir)
@@ -81,6 +83,8 @@ class TokenizedSplits:
     pseudo_docs: list[list[str]] = dataclasses.field(default_factory=list)
     pseudo_targets: np.ndarray = dataclasses.field(
         default_factory=lambda: np.zeros(0, dtype=np.float32))
+    #: train and test reviews over the review limit, tokenized without their middles
+    shortened: int = 0
 
     def docs(self, records: Sequence[Review]) -> list[list[str]]:
         return [self.docs_by_id[record.id] for record in records]
@@ -106,7 +110,7 @@ def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Revie
                                n_jobs=jobs)
     return TokenizedSplits(fit, validation, tokenizer,
                            dict(zip((r.id for r in train), train_docs)), test_docs,
-                           cache.compute_seconds)
+                           cache.compute_seconds, shortened=cache.shortened)
 
 
 def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
@@ -139,6 +143,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         splits.pseudo_docs = TokenCache().tokenize(tokenizer, pseudo.texts,
                                                    f"{config.corpus}-pseudo", n_jobs=jobs)
         splits.pseudo_targets = pseudo.probabilities
+    release_workers()  # their JVMs are not needed while the model trains
     fit_docs, valid_docs = splits.docs(fit), splits.docs(validation)
     tokenize_seconds = time.perf_counter() - started
     log.info("%s: %d fit%s / %d validation / %d test documents", config.corpus, len(fit),
@@ -183,13 +188,15 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                     "eval": eval_seconds,
                     "per_epoch": float(np.mean(epoch_seconds)) if epoch_seconds else None},
         "documents": {"fit": len(fit), "validation": len(validation), "test": len(test),
-                      "pseudo_labelled": len(splits.pseudo_docs)},
+                      "pseudo_labelled": len(splits.pseudo_docs),
+                      "shortened": splits.shortened},
         "refit": ({"documents": len(fit) + len(validation) + len(splits.pseudo_docs),
                    **metrics_best(best)} if config.refit else None),
     }
     atomic.write_csv(run.path / HISTORY_FILE, history)
     plot_curves(history, run.path / CURVES_FILE,
                 f"{config.corpus} · {config.tokenizer} · {config.model}")
+    failpoint("train.before_metrics")
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -80,3 +81,23 @@ def nblr_run(trained_run, tmp_path_factory, mirror):
                       model_options={"ngram_max": 3, "c_grid": [1.0]}), run_dir,
           mirror=str(mirror))
     return run_dir
+
+
+#: bench/flaky.py sets it to a file that collects every measured value of a threshold check
+MEASURES_ENV = "HANSENTI_TEST_MEASURES"
+
+
+@pytest.fixture
+def above(request):
+    """``above(name, value, threshold)`` asserts ``value > threshold`` and, under
+    bench/flaky.py, records the value so repeated runs show each check's margin."""
+
+    def check(name: str, value: float, threshold: float) -> None:
+        path = os.environ.get(MEASURES_ENV)
+        if path:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"test": request.node.nodeid, "check": name,
+                                         "value": float(value), "threshold": threshold}) + "\n")
+        assert value > threshold, f"{name} = {value:.4f}, not above {threshold}"
+
+    return check

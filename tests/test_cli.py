@@ -110,3 +110,22 @@ def test_spm_fit_from_the_cli_is_cached(run_cli, mirror, session_home):
     second = run_cli(*args)
     assert second.stdout == first.stdout
     assert "reusing fitted spm" in second.stderr
+
+
+@pytest.mark.realdata
+def test_commands_that_load_keras_are_quiet_unless_verbose(trained_run):
+    """TensorFlow's start-up lines (absl, oneDNN, cudart, cuInit) go to file descriptor 2
+    from C++; hansenti holds them back unless -v."""
+    import subprocess
+    import sys
+
+    chatter = ("absl::", "oneDNN", "cudart", "cuInit", "cuda_")
+    quiet = subprocess.run([sys.executable, "-m", "hansenti", "predict", str(trained_run[0]),
+                            "정말 재밌어요"], capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.count("\n") == 1
+    assert not [line for line in quiet.stderr.splitlines() if any(c in line for c in chatter)]
+    loud = subprocess.run([sys.executable, "-m", "hansenti", "-v", "predict",
+                           str(trained_run[0]), "정말 재밌어요"], capture_output=True,
+                          text=True, timeout=300)
+    assert loud.returncode == 0 and loud.stdout == quiet.stdout

@@ -77,7 +77,7 @@ def tiny_profile(monkeypatch):
 
 
 @pytest.mark.realdata
-def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypatch):
+def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypatch, above):
     pytest.importorskip("keras")
     out = tmp_path / "study"
     report = run_study(["nsmc"], ["whitespace", "char", "mecab"], ["nblr", "cnn"], None,
@@ -86,7 +86,7 @@ def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypa
         rows = list(csv.DictReader(handle))
     done = [row for row in rows if row["status"] == "done"]
     assert len(done) == len(rows) == 3 * 2 * 2
-    assert all(0.3 < float(row["test_accuracy"]) <= 1 for row in done)
+    above("worst cell's test accuracy", min(float(row["test_accuracy"]) for row in done), 0.3)
     assert all(float(row["tokens_per_doc"]) > 0 for row in done)
 
     markdown = report.read_text(encoding="utf-8")
@@ -110,7 +110,8 @@ def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypa
     with open(out / "ensembles.csv", encoding="utf-8") as handle:
         ensembles = list(csv.DictReader(handle))
     assert [(row["seed"], row["members"]) for row in ensembles] == [("1", "6"), ("2", "6")]
-    assert all(float(row["test_accuracy"]) > 0.5 for row in ensembles)
+    above("worst ensemble's test accuracy",
+          min(float(row["test_accuracy"]) for row in ensembles), 0.5)
     assert "Ensemble of every cell, per seed" in report.read_text(encoding="utf-8")
 
     # stopped (Ctrl-C, SIGTERM) in a cell: the time is recorded and the report written

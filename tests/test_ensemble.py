@@ -12,13 +12,14 @@ from hansenti.errors import HansentiError
 
 
 @pytest.mark.realdata
-def test_ensemble_of_two_runs(trained_run, nblr_run, mirror, tmp_path, run_cli):
+def test_ensemble_of_two_runs(trained_run, nblr_run, mirror, tmp_path, run_cli, above):
     result = run_cli("ensemble", str(trained_run[0]), str(nblr_run), "--out",
                      str(tmp_path / "ens"), "--mirror", str(mirror), "-j", "1")
     assert result.exit_code == 0, result.stderr
     saved = json.loads((tmp_path / "ens" / "ensemble.json").read_text(encoding="utf-8"))
     assert saved["method"] in ("stack", "mean") and len(saved["members"]) == 2
-    assert saved["test"]["examples"] == 3_000 and saved["test"]["accuracy"] > 0.7
+    assert saved["test"]["examples"] == 3_000
+    above("ensemble test accuracy", saved["test"]["accuracy"], 0.65)
     best_member = max(m["validation_accuracy"] for m in saved["members"])
     assert max(saved["validation_accuracy"].values()) > best_member - 0.02
 

@@ -94,3 +94,35 @@ def test_spm_refuses_unknown_model_type_and_untrained_use():
         analyser("spm").tokenize("영화")
     with pytest.raises(HansentiError, match="must be fitted before it is saved"):
         analyser("spm").save("/tmp/never")
+
+
+WORKER_SCRIPT = """from hansenti import create_tokenizer
+docs = create_tokenizer("mecab").tokenize_batch(["정말 재밌어요"] * 4000, n_jobs=2)
+print(len(docs), docs[0])
+"""
+
+
+@pytest.mark.parametrize("how", ["stdin", "no guard", "guarded"])
+def test_workers_fall_back_to_one_process_where_they_cannot_start(how, tmp_path):
+    """Spawned workers re-import the main script: from stdin or without a __main__ guard
+    they cannot, so the batch runs here with one line saying why."""
+    import subprocess
+    import sys
+
+    analyser("mecab")
+    script = tmp_path / "job.py"
+    script.write_text(WORKER_SCRIPT if how != "guarded" else
+                      'if __name__ == "__main__":\n' + "".join(
+                          f"    {line}\n" for line in WORKER_SCRIPT.splitlines()),
+                      encoding="utf-8")
+    command = [sys.executable, "-"] if how == "stdin" else [sys.executable, str(script)]
+    result = subprocess.run(command, input=script.read_text() if how == "stdin" else None,
+                            capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "4000 ['정말', '재밌', '어요']"
+    warnings = [line for line in result.stderr.splitlines() if "one process" in line]
+    expected = {"stdin": "<stdin> is not a file", "no guard": "job.py has no `if __name__"}
+    if how == "guarded":
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and expected[how] in warnings[0]

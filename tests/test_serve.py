@@ -96,3 +96,55 @@ def test_page_in_headless_chromium(server, tmp_path):
         page.click("#score")
         assert "type a review first" in page.text_content("#error")
         browser.close()
+
+
+@pytest.mark.realdata
+def test_oversized_requests_get_413_before_any_work(server, monkeypatch):
+    from hansenti import serve
+
+    status, reply = post(f"{server}/predict", b'{"text": "' + b"a" * (5 * 1024 * 1024) + b'"}')
+    assert status == 413 and "request body of" in reply["error"]
+    monkeypatch.setattr(serve, "MAX_TEXT_CHARS", 100)
+    status, reply = post(f"{server}/predict", json.dumps({"texts": ["짧다", "길다" * 60]}).encode())
+    assert status == 413 and reply["error"].startswith("text 1 has 120 characters")
+    monkeypatch.setattr(serve, "MAX_REQUEST_CHARS", 150)
+    status, reply = post(f"{server}/predict", json.dumps({"texts": ["좋다" * 40] * 2}).encode())
+    assert status == 413 and "send fewer texts" in reply["error"]
+
+
+@pytest.mark.realdata
+def test_a_megabyte_text_is_answered_quickly(server):
+    import time
+
+    started = time.perf_counter()
+    status, body = post(f"{server}/predict", json.dumps({"text": "최고 " * 300_000}).encode())
+    assert status == 200 and body["predictions"][0]["label"] in ("positive", "negative")
+    assert time.perf_counter() - started < 10
+
+
+@pytest.mark.realdata
+def test_a_request_over_the_time_limit_gets_503(trained_run):
+    live = make_server(Predictor(trained_run[0]), port=0, time_limit=0.001)
+    thread = threading.Thread(target=live.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, reply = post(f"http://127.0.0.1:{live.server_port}/predict",
+                             json.dumps({"texts": ["좋다 정말"] * 500}).encode())
+        assert status == 503 and "took over 0.001 s" in reply["error"]
+    finally:
+        live.shutdown()
+        live.server_close()
+
+
+@pytest.mark.realdata
+def test_load_of_concurrent_clients_is_answered_in_full(server):
+    """A bounded version of bench/serve_load.py: 4 keep-alive clients, 600 requests."""
+    from urllib.parse import urlsplit
+
+    from hansenti.load_test import run_load
+
+    address = urlsplit(server)
+    report = run_load(address.hostname, address.port, requests=600, clients=4, timeout=30)
+    assert report.requests == 600 and report.dropped == 0, report.wrong
+    assert report.server_errors_on_good_requests == 0 and report.wrong == []
+    assert set(report.answers) == {"ok", "batch", "megabyte", "malformed", "oversized"}

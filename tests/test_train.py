@@ -10,6 +10,7 @@ import pytest
 from hansenti.config import TrainConfig
 from hansenti.errors import HansentiError, RunDirError
 from hansenti.models import models
+from hansenti.models.base import accepted_options
 from hansenti.run import Predictor
 from hansenti.vocab import Vocab
 
@@ -18,13 +19,17 @@ pytest.importorskip("keras")
 TINY_DOCS = [["좋다", "최고", "영화"], ["별로", "최악"], ["재밌다", "좋다"], ["지루", "별로", "최악"]] * 8
 TINY_LABELS = np.array([1, 0, 1, 0] * 8, dtype=np.int32)
 KERAS_MODELS = ["rnn", "lstm", "bilstm", "gru", "cnn", "gmp"]
+#: the shared 9,000-review whitespace CNN scored 0.694-0.72 on different machines; every
+#: threshold sits well below the minimum bench/flaky.py records (bench/results/flaky.md)
+THRESHOLD_SMALL_CNN = 0.62
 
 
 @pytest.mark.parametrize("name", KERAS_MODELS + ["nblr"])
 def test_every_model_trains_and_predicts_on_tiny_data(name, tmp_path):
+    small = {"epochs": 1, "units": 8, "embedding_dim": 8, "filters": 4, "batch_size": 8}
     config = TrainConfig(model=name, min_freq=1,
-                         model_options={"epochs": 1, "units": 8, "embedding_dim": 8,
-                                        "filters": 4, "batch_size": 8}
+                         model_options={key: value for key, value in small.items()
+                                        if key in accepted_options(name)}
                          if name != "nblr" else {"c_grid": [1.0]})
     classifier = models.get(name)(config)
     history = classifier.fit(TINY_DOCS, TINY_LABELS, TINY_DOCS[:8], TINY_LABELS[:8],
@@ -67,16 +72,16 @@ def test_refit_of_a_model_without_it_fails_before_the_run_is_claimed(tmp_path, m
 
 
 def test_unknown_model_option_is_a_user_error():
-    with pytest.raises(HansentiError, match="unknown option.*unitz"):
+    with pytest.raises(HansentiError, match="does not take option.*unitz"):
         models.get("lstm")(TrainConfig(model="lstm", model_options={"unitz": 3}))
 
 
 @pytest.mark.realdata
-def test_real_data_cnn_learns(trained_run):
+def test_real_data_cnn_learns(trained_run, above):
     run_dir, metrics = trained_run
     assert metrics["test"]["examples"] == 3_000
-    assert metrics["test"]["accuracy"] > 0.70, metrics["test"]
-    assert metrics["validation_accuracy"] > 0.70
+    above("test accuracy", metrics["test"]["accuracy"], THRESHOLD_SMALL_CNN)
+    above("validation accuracy", metrics["validation_accuracy"], THRESHOLD_SMALL_CNN)
     for name in ("config.json", "tokenizer/tokenizer.json", "vocab.json", "model.keras",
                  "encoding.json", "history.csv", "metrics.json", "curves.png"):
         assert (run_dir / name).is_file(), name
@@ -130,12 +135,13 @@ def test_predict_cli_scores_texts_and_files(trained_run, run_cli, tmp_path):
 
 
 @pytest.mark.realdata
-def test_evaluate_cli(trained_run, run_cli, mirror):
+def test_evaluate_cli(trained_run, run_cli, mirror, above):
     run_dir, metrics = trained_run
     result = run_cli("evaluate", str(run_dir), "--mirror", str(mirror))
     assert result.exit_code == 0, result.stderr
     scored = json.loads(result.stdout)
-    assert scored["examples"] == 49_998 and scored["accuracy"] > 0.70
+    assert scored["examples"] == 49_998
+    above("accuracy on all of NSMC test", scored["accuracy"], THRESHOLD_SMALL_CNN)
 
 
 def serve_small_corpus(monkeypatch, tag) -> list:
@@ -192,7 +198,7 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
     assert history[1].split(",")[0] == "1"
     assert metrics["test"]["examples"] == 40
     assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40,
-                                    "pseudo_labelled": 0}
+                                    "pseudo_labelled": 0, "shortened": 0}
     epoch_seconds = [float(row.split(",")[-1]) for row in history[1:]]
     assert metrics["seconds"]["epochs"] == pytest.approx(sum(epoch_seconds))
     Predictor(run_dir)
@@ -231,7 +237,7 @@ def test_refit_run_resumes_and_keeps_validation_predictions_out_of_sample(
 
 
 @pytest.mark.realdata
-def test_refit_cli_on_real_reviews(run_cli, mirror, tmp_path):
+def test_refit_cli_on_real_reviews(run_cli, mirror, tmp_path, above):
     result = run_cli("train", "--corpus", "nsmc", "-t", "whitespace", "-m", "nblr", "-p",
                      "c_grid=[0.3,1.0]", "--limit", "3000", "--refit", "--mirror", str(mirror),
                      "--runs-dir", str(tmp_path), "--name", "refit", "-j", "1")
@@ -239,7 +245,7 @@ def test_refit_cli_on_real_reviews(run_cli, mirror, tmp_path):
     assert "then refitted on 3,000 reviews" in result.stdout
     metrics = json.loads((tmp_path / "refit" / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["refit"]["C"] == metrics["best"]["C"] and metrics["refit"]["documents"] == 3000
-    assert metrics["test"]["accuracy"] > 0.65
+    above("test accuracy", metrics["test"]["accuracy"], 0.62)
     assert json.loads((tmp_path / "refit" / "config.json").read_text())["refit"] is True
 
 
@@ -264,7 +270,7 @@ def test_corrupt_run_directory_names_the_broken_file(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["train", "--model", "transformer", "--limit", "100"], "unknown model 'transformer'"),
-    (["train", "-p", "unitz=3", "--model", "lstm", "--limit", "100"], "unknown option(s) unitz"),
+    (["train", "-p", "unitz=3", "--model", "lstm", "--limit", "100"], "does not take option(s) unitz"),
     (["train", "--resume", "--name", "never-started"], "nothing to resume"),
     (["predict", "no/such/run", "좋다"], "does not exist"),
     (["predict", "no/such/run"], "give review texts"),

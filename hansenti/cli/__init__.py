@@ -9,7 +9,9 @@ import sys
 
 import click
 
+from ..atomic import FULL_DISK
 from ..errors import HansentiError
+from ..models.backend import BACKEND_LOGS_ENV
 from .analyze import analyze_command, serve_command
 from .compare import compare_command, ensemble_command
 from .corpora import corpora_group
@@ -31,6 +33,12 @@ class HansentiGroup(click.Group):
             logging.getLogger("hansenti").debug("user error", exc_info=True)
             click.echo(f"error: {error}", err=True)
             ctx.exit(EXIT_USER_ERROR)
+        except OSError as error:  # a full disk outside hansenti's own writers (a library's)
+            if error.errno not in FULL_DISK:
+                raise
+            click.echo(f"error: no space left on the disk ({error.filename or error}): free "
+                       "some space and run the command again", err=True)
+            ctx.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
@@ -46,6 +54,8 @@ def cli(verbose: int, quiet: bool) -> None:
     logging.basicConfig(level=level, format="%(message)s", stream=sys.stderr, force=True)
     logging.getLogger("hansenti").setLevel(level)
     logging.getLogger("gensim").setLevel(level if verbose > 1 else logging.WARNING)
+    if verbose:  # TensorFlow's own start-up lines too (hansenti.models.backend)
+        os.environ[BACKEND_LOGS_ENV] = "1"
 
 
 cli.add_command(corpora_group)
@@ -69,6 +79,5 @@ def interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     signal.signal(signal.SIGTERM, interrupt)
     cli(prog_name="hansenti")

@@ -38,8 +38,10 @@ def analyze_command(input_path: str, text_column: str, group_column: str | None,
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds a request may take (waiting included); slower ones get 503.")
 @click.argument("run_dir", type=click.Path())
-def serve_command(host: str, port: int, run_dir: str) -> None:
+def serve_command(host: str, port: int, time_limit: float, run_dir: str) -> None:
     """Serve RUN_DIR: POST /predict (JSON) and a page to try reviews at /."""
     from ..errors import HansentiError
     from ..run import Predictor
@@ -47,7 +49,7 @@ def serve_command(host: str, port: int, run_dir: str) -> None:
 
     predictor = Predictor(run_dir)
     try:
-        server = make_server(predictor, host, port)
+        server = make_server(predictor, host, port, time_limit)
     except OSError as error:
         raise HansentiError(f"cannot listen on {host}:{port} ({error.strerror}): "
                             "try another --port") from error

@@ -7,8 +7,9 @@ import sys
 
 import click
 
-from ..tokenizer import tokenizers
 from ..errors import HansentiError
+from ..text import shorten_all
+from ..tokenizer import tokenizers
 from .options import (code_option, jobs_option, mirror_option, resolve_tokenizer,
                       tokenizer_options_option)
 
@@ -54,7 +55,7 @@ def tokenize_command(name: str, tokenizer_options: tuple[str, ...], fit_corpus: 
     if roundtrip and not tokenizer.reversible:
         raise HansentiError(f"tokenizer {name!r} is not reversible; drop --roundtrip")
     lines = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin]
-    for text, tokens in zip(lines, tokenizer.tokenize_batch(lines, n_jobs=jobs)):
+    for text, tokens in zip(lines, tokenizer.tokenize_batch(shorten_all(lines, tokenizer)[0], n_jobs=jobs)):
         click.echo(json.dumps(tokens, ensure_ascii=False) if as_json else " ".join(tokens))
         if roundtrip:
             rebuilt = tokenizer.detokenize(tokens)

@@ -117,9 +117,15 @@ class Cell:
         return f"{self.corpus}/{slug}/{self.model}/seed{self.seed}"
 
     def config(self, profile: Profile) -> TrainConfig:
+        """The cell's run; of the profile's options, those its model reads."""
+        from ..models.base import accepted_options
+
+        accepted = accepted_options(self.model)
+        options = {key: value for key, value in profile.model_options.get(self.model, {}).items()
+                   if accepted is None or key in accepted}
         return TrainConfig(corpus=self.corpus, tokenizer=self.tokenizer.name,
                            tokenizer_options=dict(self.tokenizer.options), model=self.model,
-                           model_options=profile.model_options.get(self.model, {}),
+                           model_options=options,
                            maxlen=profile.maxlen.get(self.corpus, "mean+2std"),
                            limit=profile.limit.get(self.corpus), seed=self.seed)
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from .. import atomic
 from ..errors import HansentiError
+from ..faults import failpoint
 from ..parallel import progress_bar
 from ..run import RunDir
 from .matrix import Cell, Profile, Skipped
@@ -72,6 +73,7 @@ def run_cells(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_d
             bar.set_postfix_str(cell.key, refresh=True)
             results.append(run_cell(cell, profile, out_dir / RUNS_DIR / cell.key, mirror, jobs))
             write_results(results, skipped, out_dir)
+            failpoint("compare.cell_done")
             bar.update(1)
     return results
 

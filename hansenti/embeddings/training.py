@@ -15,6 +15,7 @@ from .. import atomic
 from ..cache import TokenCache, fit_cached
 from ..corpora import Review, open_corpus
 from ..errors import HansentiError
+from ..faults import failpoint
 from ..parallel import available_cores
 from ..tokenizer import Tokenizer, create_tokenizer
 from .vectors import METADATA_FILE, VECTORS_FILE, WORD2VEC_TEXT_FILE, write_word2vec_text
@@ -124,6 +125,7 @@ def fit_gensim(config: EmbeddingConfig, documents: list[list[str]], workers: int
             model.running_training_loss = 0.0
 
         def on_epoch_end(self, model) -> None:
+            failpoint("embed.epoch")
             self.epoch += 1
             loss = (f", loss {model.get_latest_training_loss():,.0f}"
                     if config.algo == "word2vec" else "")

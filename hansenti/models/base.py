@@ -23,6 +23,8 @@ class Classifier(ABC):
     accepts_embeddings: ClassVar[bool] = False
     #: whether labels may be probabilities in [0, 1] (``TrainConfig.pseudo_labels``)
     accepts_soft_labels: ClassVar[bool] = False
+    #: the ``TrainConfig.model_options`` it reads; None: it checks them itself
+    accepted_options: ClassVar[tuple[str, ...] | None] = None
 
     @abstractmethod
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
@@ -59,5 +61,12 @@ class Classifier(ABC):
         return {}
 
 
-#: name -> factory(training config) -> an untrained Classifier
+#: name -> factory(training config) -> an untrained Classifier (a Classifier subclass, or
+#: any callable; one with an ``accepted_options`` attribute lets the study and the CLI
+#: check options before any work)
 models: Registry[Callable[[TrainConfig], Classifier]] = Registry("model")
+
+
+def accepted_options(model: str) -> tuple[str, ...] | None:
+    """The model options that model ``model`` reads (None when it does not say)."""
+    return getattr(models.get(model), "accepted_options", None)

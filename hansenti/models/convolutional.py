@@ -6,7 +6,7 @@ from ..config import NetworkOptions
 from .keras_classifier import register_keras_model
 
 
-@register_keras_model("cnn")
+@register_keras_model("cnn", uses=("embedding_dropout", "filters", "kernel_sizes"))
 def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int):
     """Embedding -> dropout -> one Conv1D + global max pooling per kernel size -> concat ->
     dropout -> sigmoid (Kim 2014)."""
@@ -25,7 +25,7 @@ def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int):
     return keras.Model(inputs, outputs)
 
 
-@register_keras_model("gmp")
+@register_keras_model("gmp", uses=())
 def build_gmp(options: NetworkOptions, vocab_size: int, maxlen: int):
     """The seed tutorial's smallest model: embedding -> global max pooling -> sigmoid."""
     import keras

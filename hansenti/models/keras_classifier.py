@@ -8,16 +8,18 @@ import json
 import logging
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
 from .. import atomic
-from ..config import NetworkOptions, TrainConfig, from_dict
+from ..config import NetworkOptions, TrainConfig, checked_options
 from ..errors import HansentiError, RunDirError
 from ..run import VOCAB_FILE
 from ..vocab import Vocab, choose_maxlen
+from .backend import keras_module
 from .base import Classifier, Documents, models
 
 if TYPE_CHECKING:
@@ -38,11 +40,13 @@ class KerasClassifier(Classifier):
     accepts_embeddings = True
     accepts_soft_labels = True
 
-    def __init__(self, name: str, build: Builder, config: TrainConfig) -> None:
+    def __init__(self, name: str, build: Builder, config: TrainConfig,
+                 accepted: tuple[str, ...] | None = None) -> None:
         self.name = name
         self.build = build
         self.config = config
-        self.options = from_dict(NetworkOptions, config.model_options)
+        self.options = checked_options(NetworkOptions, config.model_options, name, accepted)
+        keras_module()  # imported here, quietly, before any layer is built
         self.vocab: Vocab | None = None
         self.maxlen = 0
         self.coverage = 0.0
@@ -82,7 +86,9 @@ class KerasClassifier(Classifier):
                      validation: tuple[np.ndarray, np.ndarray] | None, workdir: Path,
                      epochs: int) -> list[dict[str, float]]:
         """Up to ``epochs`` epochs from the seed, resumable from ``workdir``; keeps the best
-        epoch by validation accuracy, or the last when there is no ``validation``."""
+        epoch by validation accuracy, or the last when there is no ``validation``. Each
+        epoch is seeded by (seed, epoch), so a run resumed after any interruption ends
+        with the same model as one never interrupted."""
         import keras
 
         from .progress import EpochProgress
@@ -90,10 +96,14 @@ class KerasClassifier(Classifier):
         keras.utils.set_random_seed(self.config.seed)
         progress = EpochProgress(workdir, self.options.patience, validated=validation is not None)
         model = progress.resume() or self.compiled()
-        if not progress.finished(epochs):
+        while not progress.finished(epochs):
+            epoch = len(progress.history)
+            reseed(model, self.config.seed * 1_000 + epoch)  # this epoch's draws
             model.fit(x, labels, validation_data=validation, batch_size=self.options.batch_size,
-                      epochs=epochs, initial_epoch=len(progress.history), callbacks=[progress],
+                      epochs=epoch + 1, initial_epoch=epoch, callbacks=[progress],
                       verbose=keras_verbosity())
+            if len(progress.history) == epoch:
+                raise HansentiError(f"epoch {epoch + 1} did not run: is the training set empty?")
         self.model = keras.saving.load_model(progress.chosen_path)
         return progress.history
 
@@ -181,6 +191,19 @@ def embedding_layer(model: "keras.Model", vocab_size: int) -> "keras.layers.Embe
     return layers[0]
 
 
+def reseed(model: "keras.Model", seed: int) -> None:
+    """Make the next epoch's random draws depend on ``seed`` alone: the global seeds (the
+    shuffle) and the state of every layer's seed generator (dropout), which a reloaded
+    model would otherwise restart from a fresh seed."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    states = [v for v in model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+    for index, state in enumerate(states):
+        dtype = keras.ops.convert_to_numpy(state).dtype
+        state.assign(np.array([seed + 7_919 * index, 0], dtype=dtype))
+
+
 def keras_verbosity() -> int:
     """Keras' epoch output: a live bar on a terminal, a line per epoch in logs, nothing
     when hansenti's own logging is quietened (-q, or inside a study)."""
@@ -195,15 +218,42 @@ def save_model(model: "keras.Model", path: Path) -> None:
     try:
         model.save(temporary)
         os.replace(temporary, path)
+    except OSError as error:
+        if error.errno in atomic.FULL_DISK:
+            raise atomic.disk_full(error, path) from error
+        raise
     finally:
         temporary.unlink(missing_ok=True)
 
 
-def register_keras_model(name: str) -> Callable[[Builder], Builder]:
-    """Register a Keras build function as model ``name``."""
+@dataclass(frozen=True)
+class KerasModel:
+    """A registered Keras architecture: calling it with a config gives its classifier."""
+
+    name: str
+    build: Builder
+    #: the :class:`NetworkOptions` fields ``build`` (and training) reads
+    accepted_options: tuple[str, ...]
+
+    def __call__(self, config: TrainConfig) -> KerasClassifier:
+        return KerasClassifier(self.name, self.build, config, self.accepted_options)
+
+
+#: what every Keras model reads: embedding size and the training loop's settings
+TRAINING_OPTIONS = ("embedding_dim", "dropout", "learning_rate", "batch_size", "epochs",
+                    "patience")
+
+
+def register_keras_model(name: str, uses: Sequence[str] | None = None
+                         ) -> Callable[[Builder], Builder]:
+    """Register a Keras build function as model ``name``; ``uses`` names the
+    :class:`NetworkOptions` it reads beyond :data:`TRAINING_OPTIONS` (None: all of them),
+    so that any other option given to it is refused before training."""
 
     def decorator(build: Builder) -> Builder:
-        models.register(name, lambda config: KerasClassifier(name, build, config))
+        accepted = (tuple(f.name for f in dataclasses.fields(NetworkOptions)) if uses is None
+                    else (*TRAINING_OPTIONS, *uses))
+        models.register(name, KerasModel(name, build, accepted))
         return build
 
     return decorator

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import atomic
-from ..config import NBLROptions, TrainConfig, from_dict
+from ..config import NBLROptions, TrainConfig, checked_options
 from ..errors import RunDirError
 from ..vocab import Vocab
 from .base import Classifier, Documents, models
@@ -44,9 +45,10 @@ class NBLRClassifier(Classifier):
     """Binary n-gram features scaled by naive-Bayes log-count ratios, then logistic regression."""
 
     name = "nblr"
+    accepted_options = tuple(f.name for f in dataclasses.fields(NBLROptions))
 
     def __init__(self, config: TrainConfig) -> None:
-        self.options = from_dict(NBLROptions, config.model_options)
+        self.options = checked_options(NBLROptions, config.model_options, self.name)
         self.ngram_index: dict[str, int] = {}
         self.ratios = np.zeros(0)
         self.coef = np.zeros(0)

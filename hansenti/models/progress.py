@@ -1,4 +1,10 @@
-"""The per-epoch callback behind resumable training and epoch selection on validation."""
+"""The per-epoch callback behind resumable training and epoch selection on validation.
+
+Each epoch's model is saved under its own name (``epoch-N.keras``) and only then is
+``history.json`` rewritten, atomically: that file is the commit point. A process killed
+at any moment leaves either the old history (and a stray model file that nothing reads)
+or the new one with every model it names complete.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import keras
 import numpy as np
 
 from .. import atomic
+from ..faults import failpoint
 from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
 from .keras_classifier import save_model
 
@@ -27,26 +34,30 @@ class EpochProgress(keras.callbacks.Callback):
     def __init__(self, workdir: Path, patience: int, validated: bool = True) -> None:
         super().__init__()
         self.validated = validated
+        self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.history_path = workdir / "history.json"
-        self.latest_path = workdir / "latest.keras"
-        self.best_path = workdir / "best.keras"
         self.patience = patience
         self.history: list[dict[str, float]] = []
         self._started = 0.0
 
+    def model_path(self, epoch: int) -> Path:
+        return self.workdir / f"epoch-{epoch}.keras"
+
     def resume(self) -> keras.Model | None:
-        """The latest model if an earlier attempt left one, with its history restored."""
-        if not (self.history_path.is_file() and self.latest_path.is_file()):
+        """The latest committed model if an earlier attempt left one, its history restored."""
+        if not self.history_path.is_file():
             return None
         self.history = json.loads(self.history_path.read_text())
+        if not self.history:
+            return None
         log.info("resuming after epoch %d", len(self.history))
-        return keras.saving.load_model(self.latest_path)
+        return keras.saving.load_model(self.model_path(len(self.history)))
 
     @property
     def chosen_path(self) -> Path:
         """The model to keep: the best by validation, or the last when not validated."""
-        return self.best_path if self.validated else self.latest_path
+        return self.model_path(self.best_epoch() if self.validated else len(self.history))
 
     def best_epoch(self) -> int:
         scores = [row[MONITOR] for row in self.history]
@@ -65,11 +76,15 @@ class EpochProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         row = {"epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()},
                "seconds": time.perf_counter() - self._started}
+        save_model(self.model, self.model_path(row["epoch"]))
+        failpoint("train.epoch_saved")
         self.history.append(row)
-        if self.validated and self.best_epoch() == row["epoch"]:
-            save_model(self.model, self.best_path)
-        save_model(self.model, self.latest_path)
-        atomic.write_json(self.history_path, self.history)  # last: the epoch's commit point
+        atomic.write_json(self.history_path, self.history)  # the epoch's commit point
+        failpoint("train.epoch_committed")
+        keep = {self.model_path(len(self.history)), self.chosen_path}
+        for stale in self.workdir.glob("epoch-*.keras"):
+            if stale not in keep:
+                stale.unlink(missing_ok=True)
         if self.finished(len(self.history) + 1):
             log.info("no gain in %s for %d epochs: stopping", MONITOR, self.patience)
             self.model.stop_training = True

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Callable
 
 from ..config import NetworkOptions
-from ..errors import HansentiError
 from .keras_classifier import register_keras_model
+
+
+RECURRENT_OPTIONS = ("embedding_dropout", "units", "layers", "pooling")
 
 
 def recurrent(options: NetworkOptions, vocab_size: int, maxlen: int,
@@ -16,8 +18,6 @@ def recurrent(options: NetworkOptions, vocab_size: int, maxlen: int,
     -> sigmoid."""
     import keras
 
-    if options.pooling not in ("last", "max"):
-        raise HansentiError(f"pooling must be 'last' or 'max', not {options.pooling!r}")
     inputs = keras.Input(shape=(maxlen,), dtype="int32")
     x = keras.layers.Embedding(vocab_size, options.embedding_dim, mask_zero=True)(inputs)
     x = keras.layers.Dropout(options.embedding_dropout)(x)
@@ -31,7 +31,7 @@ def recurrent(options: NetworkOptions, vocab_size: int, maxlen: int,
     return keras.Model(inputs, outputs)
 
 
-@register_keras_model("rnn")
+@register_keras_model("rnn", uses=RECURRENT_OPTIONS)
 def build_rnn(options: NetworkOptions, vocab_size: int, maxlen: int):
     import keras
 
@@ -39,7 +39,7 @@ def build_rnn(options: NetworkOptions, vocab_size: int, maxlen: int):
                      lambda units, sequences: keras.layers.SimpleRNN(units, return_sequences=sequences))
 
 
-@register_keras_model("lstm")
+@register_keras_model("lstm", uses=RECURRENT_OPTIONS)
 def build_lstm(options: NetworkOptions, vocab_size: int, maxlen: int):
     import keras
 
@@ -47,7 +47,7 @@ def build_lstm(options: NetworkOptions, vocab_size: int, maxlen: int):
                      lambda units, sequences: keras.layers.LSTM(units, return_sequences=sequences))
 
 
-@register_keras_model("bilstm")
+@register_keras_model("bilstm", uses=RECURRENT_OPTIONS)
 def build_bilstm(options: NetworkOptions, vocab_size: int, maxlen: int):
     import keras
 
@@ -55,7 +55,7 @@ def build_bilstm(options: NetworkOptions, vocab_size: int, maxlen: int):
         keras.layers.LSTM(units, return_sequences=sequences)))
 
 
-@register_keras_model("gru")
+@register_keras_model("gru", uses=RECURRENT_OPTIONS)
 def build_gru(options: NetworkOptions, vocab_size: int, maxlen: int):
     import keras
 

@@ -15,6 +15,8 @@ class KiwiTokenizer(Tokenizer):
     """Kiwi morphemes (kiwipiepy); typos="basic" corrects common typos."""
 
     languages = ("ko",)
+    #: Kiwi's time grows faster than a word's length (one 100,000-character word: ~10 s)
+    max_word_chars = 200
 
     typos: str | None = None
 
@@ -32,7 +34,8 @@ class KiwiTokenizer(Tokenizer):
 
     def tokenize(self, text: str) -> list[str]:
         kiwi = self._analyser()
-        return [token.form for piece in pieces(text) for token in kiwi.tokenize(piece)]
+        return [token.form for piece in pieces(text, max_word_chars=self.max_word_chars)
+                for token in kiwi.tokenize(piece)]
 
     def tokenize_batch(self, texts: Sequence[str], n_jobs: int = 1,
                        progress: bool | None = None) -> list[list[str]]:
@@ -42,7 +45,7 @@ class KiwiTokenizer(Tokenizer):
         # texts are cut into pieces; remember which document each piece belongs to
         owners, flat = [], []
         for index, text in enumerate(texts):
-            for piece in pieces(text):
+            for piece in pieces(text, max_word_chars=self.max_word_chars):
                 owners.append(index)
                 flat.append(piece)
         result: list[list[str]] = [[] for _ in texts]

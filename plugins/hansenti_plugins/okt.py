@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
 import os
+import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,16 @@ class OktTokenizer(Tokenizer):
     """Okt morphemes (konlpy, needs Java); options norm, stem, heap_mb."""
 
     languages = ("ko",)
+    #: Okt's time grows about with the square of a word's length (a repeated 320-character
+    #: word: 0.35 s, 100,000 characters: minutes); 2% of NSMC reviews hold a longer run,
+    #: which is analysed in 10-character pieces
+    max_word_chars = 20
+    #: Okt reads ~8,000 characters/s of hostile text (one endless repeated word), ~25,000
+    #: of ordinary reviews: 4,000 characters stay within ~1 s once Java is warm
+    max_review_chars = 4_000
+    #: a JVM's warm-up (class loading, dictionaries, JIT) keeps both cores busy for ~4 s,
+    #: so a second one pays off only past ~10,000 documents each (bench/tokenizers.py)
+    min_docs_per_process = 15_000
 
     norm: bool = False
     stem: bool = False
@@ -44,7 +54,7 @@ class OktTokenizer(Tokenizer):
 
     def tokenize(self, text: str) -> list[str]:
         okt = self._analyser()
-        return [token for piece in pieces(text)
+        return [token for piece in pieces(text, max_word_chars=self.max_word_chars)
                 for token in okt.morphs(piece, norm=self.norm, stem=self.stem)
                 if token.strip()]
 
