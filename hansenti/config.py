@@ -108,7 +108,7 @@ def from_dict(cls: type[C], data: dict[str, Any]) -> C:
     return cls(**values)
 
 
-_TYPE_WORDS = {int: "an integer", float: "a number", str: "a string"}
+_PLURALS = {int: "integers", float: "numbers", str: "strings"}
 
 
 def checked_options(cls: type[C], data: dict[str, Any], model: str,
@@ -138,12 +138,12 @@ def _checked_value(model: str, name: str, value: Any, hint: Any,
         items = value.split(",") if isinstance(value, str) else value
         items = items if isinstance(items, (list, tuple)) else [items]
         if not items:
-            raise fail(f"one or more of {_TYPE_WORDS[element]}")
+            raise fail(f"a list of one or more {_PLURALS[element]}")
         try:
             return tuple(_checked_value(model, name, _number(item), element, limits)
                          for item in items)
         except HansentiError:
-            raise fail(f"a list of {_TYPE_WORDS[element].split(' ', 1)[1]}s, e.g. 3,4,5") from None
+            raise fail(f"a list of {_PLURALS[element]} in range, e.g. 3,4,5") from None
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail("an integer")

@@ -26,6 +26,9 @@ log = logging.getLogger("hansenti")
 
 MAX_TEXTS = 1_000
 MAX_BODY_BYTES = 4 * 1024 * 1024
+#: a refused body up to this size is read and dropped, so the client, still sending it,
+#: gets its 413 instead of a reset connection; a larger one is answered and cut off
+MAX_DRAINED_BYTES = 64 * 1024 * 1024
 #: characters of one text; longer texts are refused (within it, the review limit applies)
 MAX_TEXT_CHARS = 1_000_000
 #: characters of all texts of one request together
@@ -105,14 +108,28 @@ def read_payload(handler: BaseHTTPRequestHandler) -> Any:
     try:
         length = int(handler.headers.get("Content-Length") or 0)
     except ValueError:
+        handler.close_connection = True  # where the body ends is unknown
         raise RequestError("Content-Length is not a number") from None
     if length > MAX_BODY_BYTES:
-        raise RequestError(f"request body of {length:,} bytes; at most {MAX_BODY_BYTES:,}",
+        if length <= MAX_DRAINED_BYTES:
+            drain(handler.rfile, length)
+        else:
+            handler.close_connection = True
+        raise RequestError(f"request body over {MAX_BODY_BYTES:,} bytes",
                            HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     try:
         return json.loads(handler.rfile.read(length) or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise RequestError(f"body is not JSON ({error})") from error
+
+
+def drain(stream: Any, length: int) -> None:
+    """Read and drop ``length`` bytes of ``stream``, a megabyte at a time."""
+    while length > 0:
+        chunk = stream.read(min(1 << 20, length))
+        if not chunk:
+            return
+        length -= len(chunk)
 
 
 def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
@@ -144,7 +161,6 @@ def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
             try:
                 payload = read_payload(self)
             except RequestError as error:
-                self.close_connection = True  # what is left of the body is not read
                 self.reply_json(error.status, {"error": str(error)})
                 return
             try:

@@ -18,7 +18,7 @@ import pytest
 
 from hansenti.faults import FAULT_ENV
 
-pytestmark = pytest.mark.realdata
+pytestmark = [pytest.mark.realdata, pytest.mark.faults]
 
 SMALL_CNN = ["--corpus", "nsmc", "-t", "whitespace", "-m", "cnn", "--limit", "1500",
              "-p", "epochs=3", "-p", "patience=3", "-p", "filters=16", "-p", "embedding_dim=16",
@@ -90,83 +90,103 @@ def test_train_killed_anywhere_resumes_to_the_same_model(fault, reference, sessi
     same_run(tmp_path / "run", reference)
 
 
-def test_compare_killed_between_cells_reruns_to_the_same_table(session_home, mirror, tmp_path):
-    args = ["compare", "--corpus", "nsmc", "-t", "whitespace", "-t", "char", "-m", "nblr",
-            "--profile", "quick", "-j", "1"]
-    whole = hansenti(*args, "--out", str(tmp_path / "whole"), home=session_home, mirror=mirror)
-    assert whole.returncode == 0, whole.stderr
-    first = hansenti(*args, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror,
-                     fault="compare.cell_done@1")
-    assert killed(first)
-    again = hansenti(*args, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror)
+COMPARE = ["compare", "--corpus", "nsmc", "-t", "whitespace", "-t", "char", "-m", "nblr",
+           "--profile", "quick", "-j", "1"]
+EMBED = ["embed", "train", "--corpus", "nsmc", "-t", "whitespace", "--dim", "8", "--epochs", "2",
+         "--cbow", "--min-count", "5", "-j", "1"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory, reference, session_home, mirror):
+    """Each command's output folder from a run never interrupted, made once."""
+    made: dict[str, Path] = {}
+
+    def whole(name: str, args: list[str], option: str = "--out") -> Path:
+        if name not in made:
+            out = tmp_path_factory.mktemp(f"whole-{name}") / "out"
+            result = hansenti(*args, option, str(out), home=session_home, mirror=mirror)
+            assert result.returncode == 0, result.stderr
+            made[name] = out
+        return made[name]
+
+    return whole
+
+
+def results_table(out: Path) -> list[tuple[str, ...]]:
+    lines = (out / "results.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    keep = [header.index(name) for name in ("corpus", "tokenizer", "model", "seed", "status",
+                                            "test_accuracy")]
+    return [tuple(line.split(",")[i] for i in keep) for line in lines[1:]]
+
+
+@pytest.mark.parametrize("fault", ["compare.cell_done@1", "atomic.before_replace@8"])
+def test_compare_killed_reruns_to_the_same_table(fault, uninterrupted, session_home, mirror,
+                                                 tmp_path):
+    whole = uninterrupted("compare", COMPARE)
+    first = hansenti(*COMPARE, "--out", str(tmp_path / "cut"), home=session_home,
+                     mirror=mirror, fault=fault)
+    assert killed(first), (first.returncode, first.stderr[-500:])
+    again = hansenti(*COMPARE, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror)
     assert again.returncode == 0, again.stderr
-
-    def table(out: Path) -> list[tuple[str, ...]]:
-        lines = (out / "results.csv").read_text(encoding="utf-8").splitlines()
-        header = lines[0].split(",")
-        keep = [header.index(name) for name in ("corpus", "tokenizer", "model", "seed",
-                                                "status", "test_accuracy")]
-        return [tuple(line.split(",")[i] for i in keep) for line in lines[1:]]
-
-    assert table(tmp_path / "cut") == table(tmp_path / "whole")
-    assert len(table(tmp_path / "whole")) == 2
+    assert results_table(tmp_path / "cut") == results_table(whole)
+    assert len(results_table(whole)) == 2
 
 
-def test_analyze_killed_mid_file_leaves_nothing_and_reruns_the_same(reference, session_home,
-                                                                   mirror, tmp_path):
+@pytest.fixture(scope="module")
+def review_file(tmp_path_factory, mirror) -> Path:
+    """3,000 NSMC test reviews as a TSV file to analyse."""
     lines = (mirror / "nsmc" / "ratings_test.txt").read_text(encoding="utf-8").splitlines()
-    source = tmp_path / "reviews.tsv"
+    source = tmp_path_factory.mktemp("reviews") / "reviews.tsv"
     source.write_text("\n".join(["id\ttext"] + [f"{i}\t{line.split(chr(9))[1]}"
                                                 for i, line in enumerate(lines[1:3001])]) + "\n",
                       encoding="utf-8")
-    args = ["analyze", str(reference), "--input", str(source), "--batch-size", "500"]
-    whole = hansenti(*args, "--output", str(tmp_path / "whole"), home=session_home,
-                     mirror=mirror)
-    assert whole.returncode == 0, whole.stderr
+    return source
+
+
+@pytest.mark.parametrize("fault", ["analyze.batch@3", "atomic.before_replace@2"])
+def test_analyze_killed_leaves_nothing_and_reruns_the_same(fault, reference, review_file,
+                                                          uninterrupted, session_home, mirror,
+                                                          tmp_path):
+    args = ["analyze", str(reference), "--input", str(review_file), "--batch-size", "500"]
+    whole = uninterrupted("analyze", args, "--output")
     first = hansenti(*args, "--output", str(tmp_path / "cut"), home=session_home,
-                     mirror=mirror, fault="analyze.batch@3")
-    assert killed(first)
-    assert not (tmp_path / "cut").exists()
+                     mirror=mirror, fault=fault)
+    assert killed(first) and not (tmp_path / "cut").exists()
     again = hansenti(*args, "--output", str(tmp_path / "cut"), home=session_home, mirror=mirror)
     assert again.returncode == 0, again.stderr
     for name in ("scored.csv", "summary.csv", "extremes.csv", "aspects.csv"):
-        assert filecmp.cmp(tmp_path / "cut" / name, tmp_path / "whole" / name, shallow=False)
+        assert filecmp.cmp(tmp_path / "cut" / name, whole / name, shallow=False)
 
 
-def test_embed_killed_mid_training_leaves_nothing_and_reruns_the_same(session_home, mirror,
-                                                                     tmp_path):
-    args = ["embed", "train", "--corpus", "nsmc", "-t", "whitespace", "--dim", "8",
-            "--epochs", "2", "--cbow", "--min-count", "5", "-j", "1"]
-    whole = hansenti(*args, "--out", str(tmp_path / "whole"), home=session_home, mirror=mirror)
-    assert whole.returncode == 0, whole.stderr
-    first = hansenti(*args, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror,
-                     fault="embed.epoch@2")
-    assert killed(first)
-    assert not (tmp_path / "cut").exists()
-    again = hansenti(*args, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror)
+@pytest.mark.parametrize("fault", ["embed.epoch@2", "atomic.before_replace@1"])
+def test_embed_killed_leaves_nothing_and_reruns_the_same(fault, uninterrupted, session_home,
+                                                        mirror, tmp_path):
+    whole = uninterrupted("embed", EMBED)
+    first = hansenti(*EMBED, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror,
+                     fault=fault)
+    assert killed(first) and not (tmp_path / "cut").exists()
+    again = hansenti(*EMBED, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror)
     assert again.returncode == 0, again.stderr
-    assert filecmp.cmp(tmp_path / "cut" / "vectors.txt", tmp_path / "whole" / "vectors.txt",
-                       shallow=False)
+    assert filecmp.cmp(tmp_path / "cut" / "vectors.txt", whole / "vectors.txt", shallow=False)
 
 
-def test_distil_killed_before_its_completion_mark_is_refused_then_redone(reference,
-                                                                         session_home, mirror,
-                                                                         tmp_path):
+@pytest.mark.parametrize("fault", ["distil.labels_written", "atomic.before_replace@1"])
+def test_distil_killed_is_refused_until_redone(fault, reference, uninterrupted, session_home,
+                                               mirror, tmp_path):
     from hansenti.distil import LABELS_FILE, load_pseudo_labels
     from hansenti.errors import HansentiError
 
     args = ["distil", str(reference), "--limit", "400", "-j", "1"]
-    whole = hansenti(*args, "--out", str(tmp_path / "whole"), home=session_home, mirror=mirror)
-    assert whole.returncode == 0, whole.stderr
+    whole = uninterrupted("distil", args)
     first = hansenti(*args, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror,
-                     fault="distil.labels_written")
-    assert killed(first) and (tmp_path / "cut" / LABELS_FILE).is_file()
-    with pytest.raises(HansentiError):
+                     fault=fault)
+    assert killed(first)
+    with pytest.raises(HansentiError):  # an incomplete folder is never read as good
         load_pseudo_labels(tmp_path / "cut")
     again = hansenti(*args, "--out", str(tmp_path / "cut"), home=session_home, mirror=mirror)
     assert again.returncode == 0, again.stderr
-    assert filecmp.cmp(tmp_path / "cut" / LABELS_FILE, tmp_path / "whole" / LABELS_FILE,
-                       shallow=False)
+    assert filecmp.cmp(tmp_path / "cut" / LABELS_FILE, whole / LABELS_FILE, shallow=False)
 
 
 @pytest.fixture

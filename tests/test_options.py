@@ -22,7 +22,7 @@ from hansenti.models.base import accepted_options
     ("cnn", {"kernel_sizes": [0, 3]}, "option kernel_sizes must be a list of integers"),
     ("cnn", {"epochs": True}, "option epochs must be an integer, not True"),
     ("cnn", {"learning_rate": "fast"}, "option learning_rate must be a number"),
-    ("nblr", {"c_grid": []}, "option c_grid must be one or more of a number"),
+    ("nblr", {"c_grid": []}, "option c_grid must be a list of one or more numbers"),
     ("nblr", {"ngram_max": 0}, "option ngram_max must be between 1 and 6"),
     ("nblr", {"units": 3}, "model nblr does not take option(s) units; it takes: alpha, c_grid"),
 ])

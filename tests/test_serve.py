@@ -103,7 +103,7 @@ def test_oversized_requests_get_413_before_any_work(server, monkeypatch):
     from hansenti import serve
 
     status, reply = post(f"{server}/predict", b'{"text": "' + b"a" * (5 * 1024 * 1024) + b'"}')
-    assert status == 413 and "request body of" in reply["error"]
+    assert status == 413 and "request body over" in reply["error"]
     monkeypatch.setattr(serve, "MAX_TEXT_CHARS", 100)
     status, reply = post(f"{server}/predict", json.dumps({"texts": ["짧다", "길다" * 60]}).encode())
     assert status == 413 and reply["error"].startswith("text 1 has 120 characters")

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("hansenti")
 
 MODEL_FILE = "model.keras"
+#: documents scored per call of the model
+PREDICT_BATCH = 1024
 ENCODING_FILE = "encoding.json"
 
 #: build(options, vocab_size, maxlen) -> an uncompiled keras.Model with a sigmoid output
@@ -140,7 +142,10 @@ class KerasClassifier(Classifier):
         if not len(docs):
             return np.zeros(0, dtype=np.float32)
         x = self.encode(docs)
-        return self.model.predict(x, batch_size=1024, verbose=0)[:, 0]
+        # predict_on_batch skips predict()'s per-call data pipeline: 2 ms instead of ~50-100
+        # for one review (hansenti serve), the same numbers for many
+        return np.concatenate([self.model.predict_on_batch(x[start:start + PREDICT_BATCH])
+                               for start in range(0, len(x), PREDICT_BATCH)])[:, 0]
 
     # --- persistence --------------------------------------------------------------------
     def save(self, directory: Path) -> None:
