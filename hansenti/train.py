@@ -174,6 +174,9 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     epoch_seconds = [row["seconds"] for row in history if "seconds" in row]
     refit_seconds = [row["seconds"] for row in refit_history if "seconds" in row]
     metrics = {
+        # which release's test split: NSMC's upstream and rebuilt-mirror splits differ
+        "corpus": {"name": config.corpus,
+                   "variant": open_corpus(config.corpus, mirror=mirror).variant_name()},
         "test": binary_metrics(labels_of(test), probabilities),
         "validation_accuracy": best["val_accuracy"],
         "best": metrics_best(best),
@@ -260,8 +263,10 @@ def evaluate(run_dir: str | Path, corpus: str | None = None, split: str = "test"
              mirror: str | None = None, jobs: int = 1) -> dict[str, Any]:
     """Metrics of a finished run on ``split`` of ``corpus`` (default: the run's own)."""
     predictor = Predictor(run_dir)
-    records = open_corpus(corpus or predictor.config.corpus, mirror=mirror).load(split).records
+    source = open_corpus(corpus or predictor.config.corpus, mirror=mirror)
+    records = source.load(split).records
     if any(record.label is None for record in records):
         raise HansentiError(f"split {split!r} has no labels to evaluate against")
     probabilities = predictor.predict([record.text for record in records], n_jobs=jobs)
-    return binary_metrics(labels_of(records), probabilities)
+    return {**binary_metrics(labels_of(records), probabilities),
+            "corpus": {"name": source.name, "split": split, "variant": source.variant_name()}}

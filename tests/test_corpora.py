@@ -198,3 +198,105 @@ def test_naver_reviews_never_contain_nsmc_test_reviews(mirror):
     assert raw.report.excluded == 50_000
     assert test_ids.isdisjoint(r.id for r in raw)
     assert all(1 <= r.rating <= 10 and r.group for r in raw.records[:1000])
+
+
+# --- NSMC releases: upstream (pandas quoting) and the rebuilt mirror (raw) ---------------
+
+UPSTREAM_FORM = (
+    'id\tdocument\tlabel\n'
+    '1\t"그는 ""최고""라고 했다"\t1\n'
+    '2\t"탭이\t들어간 리뷰"\t0\n'
+    '3\t\t1\n'
+    '4\t평범한 리뷰\t0\n'
+    '5\t"줄이\n바뀐 리뷰"\t1\n'
+    '6\t"끝"\t0\n'
+)
+RAW_FORM = (
+    'id\tdocument\tlabel\n'
+    '1\t그는 "최고"라고 했다\t1\n'
+    '2\t"따옴표로 시작하는 리뷰\t0\n'
+    '3\t\t1\n'
+    '4\t다음 줄"\t0\n'
+)
+
+
+def nsmc_mirror(tmp_path: Path, train: str, test: str) -> Path:
+    folder = tmp_path / "mirror" / "nsmc"
+    folder.mkdir(parents=True)
+    (folder / "ratings_train.txt").write_text(train, encoding="utf-8")
+    (folder / "ratings_test.txt").write_text(test, encoding="utf-8")
+    return folder.parent
+
+
+def known_releases(monkeypatch, mirror: Path, upstream: tuple[str, str], raw: tuple[str, str]):
+    """Make the fixture files the known releases: upstream and rebuilt mirror."""
+    from hansenti.corpora import nsmc
+
+    def entry(text: str) -> tuple[str, int]:
+        data = text.encode("utf-8")
+        return hashlib.sha256(data).hexdigest(), len(data)
+
+    variants = (nsmc.Variant("upstream", "", True, tuple(map(entry, upstream))),
+                nsmc.Variant("rebuilt mirror", "", False, tuple(map(entry, raw))))
+    monkeypatch.setattr(nsmc, "VARIANTS", variants)
+    monkeypatch.setattr(nsmc.NSMC, "files", nsmc.remote_files())
+
+
+def test_upstream_quoting_is_parsed_exactly(monkeypatch, tmp_path):
+    test_split = 'id\tdocument\tlabel\n9\t"""인용""으로 시작"\t1\n'
+    mirror = nsmc_mirror(tmp_path, UPSTREAM_FORM, test_split)
+    known_releases(monkeypatch, mirror, (UPSTREAM_FORM, test_split), (RAW_FORM, RAW_FORM))
+    corpus = open_corpus("nsmc", mirror=mirror, home=tmp_path / "home")  # verified, no flags
+    assert corpus.variant_name() == "upstream"
+    train = corpus.load("train")
+    assert [(r.id, r.text, r.label) for r in train] == [
+        ("1", '그는 "최고"라고 했다', 1), ("2", "탭이\t들어간 리뷰", 0), ("4", "평범한 리뷰", 0),
+        ("5", "줄이\n바뀐 리뷰", 1), ("6", "끝", 0)]
+    assert (train.report.rows, train.report.empty, train.report.malformed) == (6, 1, 0)
+    assert [r.text for r in corpus.load("test")] == ['"인용"으로 시작']
+    assert corpus.ids("train") == {"1", "2", "3", "4", "5", "6"}
+
+
+def test_the_raw_release_keeps_its_quotes_as_text(monkeypatch, tmp_path):
+    mirror = nsmc_mirror(tmp_path, RAW_FORM, RAW_FORM)
+    known_releases(monkeypatch, mirror, (UPSTREAM_FORM, UPSTREAM_FORM), (RAW_FORM, RAW_FORM))
+    corpus = open_corpus("nsmc", mirror=mirror, home=tmp_path / "home")
+    assert corpus.variant_name() == "rebuilt mirror"
+    train = corpus.load("train")
+    assert [r.text for r in train] == ['그는 "최고"라고 했다', '"따옴표로 시작하는 리뷰', '다음 줄"']
+    assert train.report.rows == 4
+
+
+def test_files_of_two_releases_are_refused(monkeypatch, tmp_path):
+    mirror = nsmc_mirror(tmp_path, UPSTREAM_FORM, RAW_FORM)
+    known_releases(monkeypatch, mirror, (UPSTREAM_FORM, UPSTREAM_FORM), (RAW_FORM, RAW_FORM))
+    corpus = open_corpus("nsmc", mirror=mirror, home=tmp_path / "home")
+    with pytest.raises(CorpusError, match="train is the upstream release but test is the "
+                                          "rebuilt mirror one"):
+        corpus.load("train")
+
+
+def test_an_unknown_release_needs_no_verify_and_is_warned(fake_mirror, tmp_path, caplog):
+    with pytest.raises(CorpusError, match=r"expected \w{12}… or \w{12}…"):
+        open_corpus("nsmc", mirror=fake_mirror, home=tmp_path / "a").fetch()
+    corpus = open_corpus("nsmc", mirror=fake_mirror, home=tmp_path / "b", verify=False)
+    assert corpus.variant_name() == "unknown"
+    assert "matches no known release" in caplog.text
+
+
+def test_both_releases_are_known_by_size_and_checksum():
+    from hansenti.corpora.nsmc import NSMC, VARIANTS
+
+    upstream = next(v for v in VARIANTS if v.name == "upstream")
+    assert upstream.quoted and upstream.files == (
+        ("e03b7d14e9e41be8d464a28057cd25d7396c53e67aa7fd5f7e552c59b0ee2940", 14_628_807),
+        ("8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda", 4_893_335))
+    for index, remote in enumerate(NSMC.files):
+        assert set(remote.known_sha256) == {v.files[index][0] for v in VARIANTS}
+
+
+@pytest.mark.realdata
+def test_the_mirror_is_the_rebuilt_release(mirror, run_cli):
+    assert open_corpus("nsmc", mirror=mirror).variant_name() == "rebuilt mirror"
+    result = run_cli("corpora", "info", "nsmc", "--mirror", str(mirror), "-t", "whitespace")
+    assert result.exit_code == 0 and "release: rebuilt mirror" in result.stdout

@@ -80,6 +80,7 @@ def test_unknown_model_option_is_a_user_error():
 def test_real_data_cnn_learns(trained_run, above):
     run_dir, metrics = trained_run
     assert metrics["test"]["examples"] == 3_000
+    assert metrics["corpus"] == {"name": "nsmc", "variant": "rebuilt mirror"}
     above("test accuracy", metrics["test"]["accuracy"], THRESHOLD_SMALL_CNN)
     above("validation accuracy", metrics["validation_accuracy"], THRESHOLD_SMALL_CNN)
     for name in ("config.json", "tokenizer/tokenizer.json", "vocab.json", "model.keras",
@@ -141,6 +142,7 @@ def test_evaluate_cli(trained_run, run_cli, mirror, above):
     assert result.exit_code == 0, result.stderr
     scored = json.loads(result.stdout)
     assert scored["examples"] == 49_998
+    assert scored["corpus"] == {"name": "nsmc", "split": "test", "variant": "rebuilt mirror"}
     above("accuracy on all of NSMC test", scored["accuracy"], THRESHOLD_SMALL_CNN)
 
 

@@ -57,6 +57,9 @@ def info_command(mirror: str | None, no_verify: bool, strict: bool,
     tokenizers = [build_tokenizer(tokenizer_name) for tokenizer_name in tokenizer_names]
     click.echo(f"{corpus.name}: {corpus.description}")
     click.echo(f"license: {corpus.license}; source: {corpus.homepage}")
+    variant = corpus.variant_name()
+    if variant:
+        click.echo(f"release: {variant}")
     cache = TokenCache()
     for split_name in corpus.splits:
         split = corpus.load(split_name)

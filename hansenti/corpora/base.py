@@ -118,6 +118,12 @@ class Corpus(ABC):
     def prepare(self) -> None:
         """Post-fetch step (extracting an archive); nothing by default."""
 
+    def variant_name(self) -> str | None:
+        """Which of several known releases is in the cache (NSMC: "upstream" or "rebuilt
+        mirror"), so that every figure says which test set it was measured on; None for
+        a corpus with one release."""
+        return None
+
     def is_fetched(self) -> bool:
         return all(recorded_sha256(self.directory / remote.path) for remote in self.files)
 

@@ -2,34 +2,75 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 from ..errors import CorpusError
 from .base import LoadReport
 
 
-def read_rows(path: Path, header: tuple[str, ...], report: LoadReport) -> Iterator[tuple[int, list[str]]]:
+def read_rows(path: Path, header: tuple[str, ...], report: LoadReport,
+              quoted: bool = False) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(line number, fields)`` of each data row with ``len(header)`` fields.
 
-    Lines are split on tabs only, never parsed as CSV: review text holds stray quotes
-    that make CSV readers merge rows (the classic silent loss with NSMC and pandas)."""
+    How a file quotes is a property of its release, never guessed per row. ``quoted=False``
+    (raw files, such as the rebuilt mirror): lines are split on tabs only, since their
+    review text holds stray quotes that a CSV reader would take for quoting and merge
+    rows over. ``quoted=True`` (files written by pandas ``to_csv``, such as upstream NSMC):
+    a field that starts with ``"`` is quoted, ``""`` inside it is one quote, and it may
+    hold tabs and line breaks."""
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as handle:
         first = handle.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n")
         if tuple(first.split("\t")) != header:
             raise CorpusError(f"{path.name}:1: header {first[:60]!r} is not "
                               f"{chr(9).join(header)!r}: is this the right file?")
-        for number, raw in enumerate(handle, start=2):
+        rows = _quoted_rows(handle, report) if quoted else _tab_rows(handle, report)
+        for number, fields in rows:
             report.rows += 1
-            try:
-                line = raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as error:
-                report.skip(number, f"not UTF-8 ({error.reason})")
-                continue
-            fields = line.split("\t")
             if len(fields) != len(header):
                 report.skip(number, f"{len(fields)} fields, expected {len(header)}")
                 continue
             yield number, fields
+
+
+def _decoded_lines(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of each line after the header; lines that are not UTF-8
+    are counted as rows and skipped."""
+    for number, raw in enumerate(handle, start=2):
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            report.rows += 1
+            report.skip(number, f"not UTF-8 ({error.reason})")
+
+
+def _tab_rows(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, list[str]]]:
+    for number, line in _decoded_lines(handle, report):
+        yield number, line.rstrip("\r\n").split("\t")
+
+
+def _quoted_rows(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a tab-separated file with CSV quoting; a row is numbered by its first line."""
+    current = [1]  # the number of the line the reader took last
+
+    def lines() -> Iterator[str]:
+        for number, line in _decoded_lines(handle, report):
+            current[0] = number
+            yield line
+
+    reader = csv.reader(lines(), delimiter="\t", quotechar='"', doublequote=True, strict=True)
+    while True:
+        start = current[0] + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            report.rows += 1
+            report.skip(start, f"broken quoting ({error})")
+            continue
+        if fields:
+            yield start, fields
