@@ -68,6 +68,11 @@ def labelled_splits(corpus_name: str, mirror: str | None) -> tuple[list[Review],
     return corpus.load("train").records, corpus.load("test").records
 
 
+def corpus_variant(corpus_name: str, mirror: str | None) -> str | None:
+    """Which release of the corpus a run reads (NSMC's releases have different test splits)."""
+    return open_corpus(corpus_name, mirror=mirror).variant_name()
+
+
 @dataclass
 class TokenizedSplits:
     """A corpus carved and tokenized for one run."""
@@ -175,8 +180,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     refit_seconds = [row["seconds"] for row in refit_history if "seconds" in row]
     metrics = {
         # which release's test split: NSMC's upstream and rebuilt-mirror splits differ
-        "corpus": {"name": config.corpus,
-                   "variant": open_corpus(config.corpus, mirror=mirror).variant_name()},
+        "corpus": {"name": config.corpus, "variant": corpus_variant(config.corpus, mirror)},
         "test": binary_metrics(labels_of(test), probabilities),
         "validation_accuracy": best["val_accuracy"],
         "best": metrics_best(best),

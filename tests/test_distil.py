@@ -37,7 +37,7 @@ def test_student_trains_on_pseudo_labelled_reviews_and_refits_with_them(tmp_path
     config = TrainConfig(**{**config.to_dict(), "pseudo_labels": pseudo_folder(tmp_path, config)})
     metrics = train(config, tmp_path / "run")
     assert metrics["documents"] == {"fit": 180, "validation": 20, "test": 40,
-                                    "pseudo_labelled": 50}
+                                    "pseudo_labelled": 50, "shortened": 0}
     assert metrics["refit"]["documents"] == 250
     vocab = Vocab.load(tmp_path / "run" / "vocab.json")
     assert all(f"단어{i}" in vocab for i in range(50))

@@ -156,6 +156,7 @@ def serve_small_corpus(monkeypatch, tag) -> list:
     records = [Review(str(i), f"{t} {tag(i)}", y, "train") for i, (t, y) in enumerate(texts * 60)]
     monkeypatch.setattr(train_module, "load_splits",
                         lambda config, mirror: (records[:200], records[200:]))
+    monkeypatch.setattr(train_module, "corpus_variant", lambda corpus, mirror: None)
     return records
 
 
