@@ -13,6 +13,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
+from .csv_rows import numbered_rows
 from .errors import HansentiError
 
 log = logging.getLogger("hansenti")
@@ -95,24 +96,13 @@ def _delimited(handle, separator: str, text_column: str, name: str,
     if text_column not in header:
         raise HansentiError(f"{name} has no column {text_column!r}; columns: "
                             f"{', '.join(header)} (say which column holds the text)")
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            report.rows += 1
-            report.skip(start, f"unreadable row ({error})")
-            start = reader.line_num + 1
-            continue
+    for start, row in numbered_rows(reader, report, "unreadable row"):
         if len(row) != len(header):
             report.rows += 1
             report.skip(start, f"{len(row)} fields where the header has {len(header)} "
                                "(broken quoting?)")
         else:
             yield start, dict(zip(header, row))
-        start = reader.line_num + 1
 
 
 def _json_lines(handle, report: ReadReport) -> Iterator[tuple[int, dict[str, str]]]:

@@ -300,3 +300,19 @@ def test_the_mirror_is_the_rebuilt_release(mirror, run_cli):
     assert open_corpus("nsmc", mirror=mirror).variant_name() == "rebuilt mirror"
     result = run_cli("corpora", "info", "nsmc", "--mirror", str(mirror), "-t", "whitespace")
     assert result.exit_code == 0 and "release: rebuilt mirror" in result.stdout
+
+
+def test_quoted_rows_are_numbered_by_their_first_line(tmp_path):
+    from hansenti.corpora.base import LoadReport
+    from hansenti.corpora.tsv import read_rows
+
+    path = tmp_path / "upstream.txt"
+    path.write_bytes(UPSTREAM_FORM.encode() + b"7\t\xff\xfe\t1\n" + '8\t"비뚤어진"인용\t0\n'
+                     '9\t마지막\t1\n'.encode())
+    report = LoadReport("upstream.txt")
+    rows = [(number, fields[0]) for number, fields in read_rows(path, ("id", "document", "label"),
+                                                                 report, quoted=True)]
+    assert rows == [(2, "1"), (3, "2"), (4, "3"), (5, "4"), (6, "5"), (8, "6"), (11, "9")]
+    assert report.problems[0] == "upstream.txt:9: not UTF-8 (invalid start byte)"
+    assert report.problems[1].startswith("upstream.txt:10: broken quoting (")
+    assert len(report.problems) == 2 and report.rows == 9

@@ -7,6 +7,7 @@ import gzip
 from pathlib import Path
 from typing import IO, Iterator
 
+from ..csv_rows import numbered_rows
 from ..errors import CorpusError
 from .base import LoadReport
 
@@ -36,41 +37,29 @@ def read_rows(path: Path, header: tuple[str, ...], report: LoadReport,
             yield number, fields
 
 
-def _decoded_lines(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` of each line after the header; lines that are not UTF-8
-    are counted as rows and skipped."""
+def _decoded_lines(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, str | None]]:
+    """``(line number, text)`` of each line after the header; a line that is not UTF-8 is
+    counted as a row, reported, and given as None."""
     for number, raw in enumerate(handle, start=2):
         try:
             yield number, raw.decode("utf-8")
         except UnicodeDecodeError as error:
             report.rows += 1
             report.skip(number, f"not UTF-8 ({error.reason})")
+            yield number, None
 
 
 def _tab_rows(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, list[str]]]:
     for number, line in _decoded_lines(handle, report):
-        yield number, line.rstrip("\r\n").split("\t")
+        if line is not None:
+            yield number, line.rstrip("\r\n").split("\t")
 
 
 def _quoted_rows(handle: IO[bytes], report: LoadReport) -> Iterator[tuple[int, list[str]]]:
     """Rows of a tab-separated file with CSV quoting; a row is numbered by its first line."""
-    current = [1]  # the number of the line the reader took last
-
-    def lines() -> Iterator[str]:
-        for number, line in _decoded_lines(handle, report):
-            current[0] = number
-            yield line
-
-    reader = csv.reader(lines(), delimiter="\t", quotechar='"', doublequote=True, strict=True)
-    while True:
-        start = current[0] + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            report.rows += 1
-            report.skip(start, f"broken quoting ({error})")
-            continue
+    # an undecodable line stays in as a blank one, so that line numbers stay true
+    lines = (line if line is not None else "\n" for _, line in _decoded_lines(handle, report))
+    reader = csv.reader(lines, delimiter="\t", quotechar='"', doublequote=True, strict=True)
+    for start, fields in numbered_rows(reader, report, "broken quoting", lines_before=1):
         if fields:
             yield start, fields
