@@ -20,11 +20,17 @@ from .faults import failpoint
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
 
 
-def disk_full(error: OSError, path: str | os.PathLike) -> HansentiError:
-    """The one-line error for a write that ran out of space."""
-    return HansentiError(f"no space left on the disk of {Path(path).parent} while writing "
-                         f"{Path(path).name}: free some space and run the command again "
-                         "(what was written before is intact)")
+@contextmanager
+def full_disk_reported(path: str | os.PathLike) -> Iterator[None]:
+    """Turn a write to ``path`` that runs out of space into a one-line error."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno not in FULL_DISK:
+            raise
+        raise HansentiError(f"no space left on the disk of {Path(path).parent} while writing "
+                            f"{Path(path).name}: free some space and run the command again "
+                            "(what was written before is intact)") from error
 
 
 @contextmanager
@@ -37,17 +43,12 @@ def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iter
     if "b" not in mode:
         kwargs.setdefault("encoding", "utf-8")
     try:
-        with open(tmp, mode, **kwargs) as handle:
+        with full_disk_reported(path), open(tmp, mode, **kwargs) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         failpoint("atomic.before_replace")
         os.replace(tmp, path)
-    except OSError as error:
-        Path(tmp).unlink(missing_ok=True)
-        if error.errno in FULL_DISK:
-            raise disk_full(error, path) from error
-        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

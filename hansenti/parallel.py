@@ -110,8 +110,8 @@ def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
         return [_worker_tokenizer.tokenize(text) for text in texts]
 
 
-#: documents per worker task
-CHUNK_DOCS = 2_000
+#: fewest documents per worker task
+MIN_CHUNK_DOCS = 500
 
 #: the warm worker pool of this process: (what it was made for, the pool)
 _pool: tuple[tuple, ProcessPoolExecutor] | None = None
@@ -166,7 +166,7 @@ def tokenize_in_processes(
     if blocker:
         log.warning("tokenizing in one process: %s", blocker)
         return tokenize_here(tokenizer, texts, progress)
-    chunk_size = max(CHUNK_DOCS // 4, min(20_000, len(texts) // (n_jobs * 8) + 1))
+    chunk_size = max(MIN_CHUNK_DOCS, min(20_000, len(texts) // (n_jobs * 8) + 1))
     starts = range(0, len(texts), chunk_size)
     results: list[list[list[str]]] = [[] for _ in starts]
     done = 0  # documents back from the workers

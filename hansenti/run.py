@@ -94,8 +94,8 @@ class Predictor:
 
     def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
         """Probability that each text is positive."""
-        docs = self.tokenizer.tokenize_batch(shorten_all(texts, self.tokenizer)[0], n_jobs=n_jobs,
-                                             progress=False)
+        bounded = shorten_all(texts, self.tokenizer)[0]
+        docs = self.tokenizer.tokenize_batch(bounded, n_jobs=n_jobs, progress=False)
         return self.classifier.predict_proba(docs)
 
     def explain(self, text: str) -> "Explanation":

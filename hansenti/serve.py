@@ -159,12 +159,8 @@ def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
                 self.reply_json(HTTPStatus.NOT_FOUND, {"error": "POST to /predict"})
                 return
             try:
-                payload = read_payload(self)
-            except RequestError as error:
-                self.reply_json(error.status, {"error": str(error)})
-                return
-            try:
-                self.reply_json(HTTPStatus.OK, predictions(predictor, payload, lock, time_limit))
+                self.reply_json(HTTPStatus.OK, predictions(predictor, read_payload(self), lock,
+                                                           time_limit))
             except RequestError as error:
                 self.reply_json(error.status, {"error": str(error)})
             except Exception as error:  # a fault of ours: logged, answered, server stays up
@@ -195,7 +191,6 @@ def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
 class Server(ThreadingHTTPServer):
     """One thread per connection; a backlog that absorbs bursts of new connections."""
 
-    daemon_threads = True
     request_queue_size = 128
 
 

@@ -60,7 +60,8 @@ def review_limit(tokenizer: "Tokenizer | None" = None) -> int:
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` itself, or its first and last ``limit // 2`` characters around an ellipsis."""
+    """``text`` itself, or its first and last characters around an ellipsis, ``limit``
+    characters at most."""
     if len(text) <= limit:
         return text
     half = (limit - len(ELLIPSIS)) // 2

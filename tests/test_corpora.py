@@ -236,8 +236,8 @@ def known_releases(monkeypatch, mirror: Path, upstream: tuple[str, str], raw: tu
         data = text.encode("utf-8")
         return hashlib.sha256(data).hexdigest(), len(data)
 
-    variants = (nsmc.Variant("upstream", "", True, tuple(map(entry, upstream))),
-                nsmc.Variant("rebuilt mirror", "", False, tuple(map(entry, raw))))
+    variants = (nsmc.Variant("upstream", True, tuple(map(entry, upstream))),
+                nsmc.Variant("rebuilt mirror", False, tuple(map(entry, raw))))
     monkeypatch.setattr(nsmc, "VARIANTS", variants)
     monkeypatch.setattr(nsmc.NSMC, "files", nsmc.remote_files())
 

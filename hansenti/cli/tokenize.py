@@ -55,7 +55,8 @@ def tokenize_command(name: str, tokenizer_options: tuple[str, ...], fit_corpus: 
     if roundtrip and not tokenizer.reversible:
         raise HansentiError(f"tokenizer {name!r} is not reversible; drop --roundtrip")
     lines = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin]
-    for text, tokens in zip(lines, tokenizer.tokenize_batch(shorten_all(lines, tokenizer)[0], n_jobs=jobs)):
+    bounded = shorten_all(lines, tokenizer)[0]
+    for text, tokens in zip(lines, tokenizer.tokenize_batch(bounded, n_jobs=jobs)):
         click.echo(json.dumps(tokens, ensure_ascii=False) if as_json else " ".join(tokens))
         if roundtrip:
             rebuilt = tokenizer.detokenize(tokens)

@@ -19,11 +19,10 @@ FILE_NAMES = ("ratings_train.txt", "ratings_test.txt")
 
 @dataclass(frozen=True)
 class Variant:
-    """One known release of NSMC's two files: how they were made, how they quote, and
-    each file's (sha256, size)."""
+    """One known release of NSMC's two files: how they quote, and each file's
+    (sha256, size)."""
 
     name: str
-    description: str
     quoted: bool
     files: tuple[tuple[str, int], tuple[str, int]]  # train, test
 
@@ -31,17 +30,19 @@ class Variant:
 #: every release hansenti knows; a third is one more line. They are different random
 #: draws of 100K reviews per class from the same crawl, so their test splits differ.
 VARIANTS = (
-    Variant("upstream", "e9t/nsmc as published: pandas to_csv quoting", quoted=True,
+    # e9t/nsmc as published, written by pandas to_csv with its default quoting
+    Variant("upstream", quoted=True,
             files=(("e03b7d14e9e41be8d464a28057cd25d7396c53e67aa7fd5f7e552c59b0ee2940", 14_628_807),
                    ("8ac9f64052f11dbf6ae0acb5e038f03d90a76f0eda7820cfb3a92d02edfcebda", 4_893_335))),
-    Variant("rebuilt mirror", "rebuilt from upstream's raw crawl with its recipe (another "
-            "draw of 100K per class); quotes left raw", quoted=False,
+    # rebuilt from upstream's raw crawl by its recipe (another draw of 100K per class),
+    # quotes left raw: ../shared/corpora
+    Variant("rebuilt mirror", quoted=False,
             files=(("b64a4192682a19f0edd4bbcaed4c1479d0a0904dec685417dd3cf2fca989c5e2", 14_376_095),
                    ("1111e330585450a8f71219c3ebcef118b6dbd57f776b96a7b94976ae67f845cd", 4_785_202))),
 )
-#: what an unverified file that matches no release is read as (with a warning)
-UNKNOWN = Variant("unknown", "matches no known release (accepted with --no-verify); read "
-                  "unquoted", quoted=False, files=(("", 0), ("", 0)))
+#: what an unverified file that matches no release (accepted with --no-verify) is read
+#: as, with a warning
+UNKNOWN = Variant("unknown", quoted=False, files=(("", 0), ("", 0)))
 
 
 def remote_files(primary: str = "rebuilt mirror") -> tuple[RemoteFile, ...]:

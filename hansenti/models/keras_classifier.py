@@ -221,12 +221,9 @@ def save_model(model: "keras.Model", path: Path) -> None:
     """``model.save`` through a temporary name (Keras insists on the .keras suffix)."""
     temporary = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
     try:
-        model.save(temporary)
-        os.replace(temporary, path)
-    except OSError as error:
-        if error.errno in atomic.FULL_DISK:
-            raise atomic.disk_full(error, path) from error
-        raise
+        with atomic.full_disk_reported(path):
+            model.save(temporary)
+            os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
 

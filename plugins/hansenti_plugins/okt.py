@@ -27,7 +27,7 @@ class OktTokenizer(Tokenizer):
     #: of ordinary reviews: 4,000 characters stay within ~1 s once Java is warm
     max_review_chars = 4_000
     #: a JVM's warm-up (class loading, dictionaries, JIT) keeps both cores busy for ~4 s,
-    #: so a second one pays off only past ~10,000 documents each (bench/tokenizers.py)
+    #: so a second one pays off only past ~10,000 documents each (bench/scaling.py)
     min_docs_per_process = 15_000
 
     norm: bool = False
