@@ -93,7 +93,7 @@ class KerasClassifier(Classifier):
         with the same model as one never interrupted."""
         import keras
 
-        from .progress import EpochProgress
+        from .progress import EpochBar, EpochProgress
 
         keras.utils.set_random_seed(self.config.seed)
         progress = EpochProgress(workdir, self.options.patience, validated=validation is not None)
@@ -102,8 +102,8 @@ class KerasClassifier(Classifier):
             epoch = len(progress.history)
             reseed(model, self.config.seed * 1_000 + epoch)  # this epoch's draws
             model.fit(x, labels, validation_data=validation, batch_size=self.options.batch_size,
-                      epochs=epoch + 1, initial_epoch=epoch, callbacks=[progress],
-                      verbose=keras_verbosity())
+                      epochs=epoch + 1, initial_epoch=epoch,
+                      callbacks=[progress, EpochBar(epochs)], verbose=keras_verbosity())
             if len(progress.history) == epoch:
                 raise HansentiError(f"epoch {epoch + 1} did not run: is the training set empty?")
         self.model = keras.saving.load_model(progress.chosen_path)

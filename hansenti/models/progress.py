@@ -88,3 +88,15 @@ class EpochProgress(keras.callbacks.Callback):
         if self.finished(len(self.history) + 1):
             log.info("no gain in %s for %d epochs: stopping", MONITOR, self.patience)
             self.model.stop_training = True
+
+
+class EpochBar(keras.callbacks.ProgbarLogger):
+    """Keras' progress bar, counting epochs out of the run's ``epochs``: each epoch is a
+    ``fit`` call of its own, whose bar would say "Epoch 3/3"."""
+
+    def __init__(self, epochs: int) -> None:
+        super().__init__()
+        self.run_epochs = epochs
+
+    def set_params(self, params: dict) -> None:
+        super().set_params({**params, "epochs": self.run_epochs})
