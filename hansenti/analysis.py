@@ -1,6 +1,6 @@
-"""Reading a pile of reviews: score every row, summarise by group (mean score, share
-positive with a confidence interval), keep the most positive and negative reviews, and
-find the tokens that set a group's positive reviews apart from its negative ones."""
+"""Reading a pile of reviews: score every row, summarise by group (the share of each
+class with a 95% interval, the mean probabilities), keep each class's most certain
+reviews, and find the tokens that set a group's reviews of one class apart from the rest."""
 
 from __future__ import annotations
 
@@ -29,31 +29,38 @@ Z_95 = 1.959964
 
 @dataclass
 class GroupStats:
-    """Running totals of one group while the file streams past."""
+    """Running totals of one group while the file streams past (``k`` classes)."""
 
+    k: int
     count: int = 0
-    probability_sum: float = 0.0
-    positive: int = 0
-    #: (probability, line, text) heaps of the most positive / most negative reviews
-    most_positive: list[tuple[float, int, str]] = field(default_factory=list)
-    most_negative: list[tuple[float, int, str]] = field(default_factory=list)
-    positive_tokens: Counter[str] = field(default_factory=Counter)
-    negative_tokens: Counter[str] = field(default_factory=Counter)
+    probability_sums: np.ndarray = field(init=False)
+    #: reviews whose most probable class is each class
+    class_counts: np.ndarray = field(init=False)
+    #: per class, a heap of (probability of the class, -line, text): its most certain reviews
+    most: list[list[tuple[float, int, str]]] = field(init=False)
+    #: per predicted class, in how many of its reviews each token occurs
+    class_tokens: list[Counter[str]] = field(init=False)
 
-    def add(self, probability: float, line: int, text: str, tokens: list[str], keep: int) -> None:
+    def __post_init__(self) -> None:
+        self.probability_sums = np.zeros(self.k)
+        self.class_counts = np.zeros(self.k, dtype=np.int64)
+        self.most = [[] for _ in range(self.k)]
+        self.class_tokens = [Counter() for _ in range(self.k)]
+
+    def add(self, probabilities: np.ndarray, line: int, text: str, tokens: list[str],
+            keep: int) -> None:
         self.count += 1
-        self.probability_sum += probability
-        positive = probability >= 0.5
-        self.positive += positive
-        (self.positive_tokens if positive else self.negative_tokens).update(set(tokens))
-        _push(self.most_positive, (probability, -line, text), keep)
-        _push(self.most_negative, (-probability, -line, text), keep)
+        self.probability_sums += probabilities
+        predicted = int(probabilities.argmax())
+        self.class_counts[predicted] += 1
+        self.class_tokens[predicted].update(set(tokens))
+        for index, probability in enumerate(probabilities):
+            _push(self.most[index], (float(probability), -line, text), keep)
 
-    def extremes(self, side: str) -> list[tuple[float, int, str]]:
-        """(probability, line, text), most extreme first."""
-        if side == "positive":
-            return [(p, -line, text) for p, line, text in sorted(self.most_positive, reverse=True)]
-        return [(-p, -line, text) for p, line, text in sorted(self.most_negative, reverse=True)]
+    def extremes(self, index: int) -> list[tuple[float, int, str]]:
+        """(probability, line, text) of the reviews most certainly of class ``index``,
+        most certain first."""
+        return [(p, -line, text) for p, line, text in sorted(self.most[index], reverse=True)]
 
 
 def _push(heap: list, item: tuple, keep: int) -> None:
@@ -104,20 +111,36 @@ def log_odds_tokens(positive: Counter[str], negative: Counter[str], prior: Count
 class Analysis:
     """Everything ``hansenti analyze`` found in one file."""
 
+    classes: tuple[str, ...]
     groups: dict[str, GroupStats]
     report: ReadReport
+    #: one row per scored review, one column per class
     probabilities: np.ndarray
     overall_tokens: Counter[str]
 
     def summary_rows(self) -> list[dict]:
+        """Per group: its size, then per class the share of reviews predicted so with its
+        95% Wilson interval and the mean probability."""
         rows = []
         for name, stats in sorted(self.groups.items(), key=lambda item: -item[1].count):
-            low, high = wilson_interval(stats.positive, stats.count)
-            rows.append({"group": name, "count": stats.count,
-                         "mean_probability": round(stats.probability_sum / stats.count, 4),
-                         "share_positive": round(stats.positive / stats.count, 4),
-                         "ci95_low": round(low, 4), "ci95_high": round(high, 4)})
+            row: dict = {"group": name, "count": stats.count}
+            for index, class_name in enumerate(self.classes):
+                low, high = wilson_interval(int(stats.class_counts[index]), stats.count)
+                row.update({f"share_{class_name}": round(stats.class_counts[index] / stats.count, 4),
+                            f"ci95_low_{class_name}": round(low, 4),
+                            f"ci95_high_{class_name}": round(high, 4),
+                            f"mean_p_{class_name}": round(stats.probability_sums[index]
+                                                          / stats.count, 4)})
+            rows.append(row)
         return rows
+
+    @property
+    def shares(self) -> np.ndarray:
+        """The share of all scored reviews predicted as each class."""
+        if not len(self.probabilities):
+            return np.zeros(len(self.classes))
+        return np.bincount(self.probabilities.argmax(axis=1),
+                           minlength=len(self.classes)) / len(self.probabilities)
 
     @functools.cached_property
     def common_tokens(self) -> frozenset[str]:
@@ -126,9 +149,15 @@ class Analysis:
         return frozenset(token for token, _ in self.overall_tokens.most_common(COMMON_TOKENS))
 
     def aspects(self, group: str, n: int = 8) -> dict[str, list[tuple[str, float]]]:
+        """Per class, the tokens that most set the group's reviews of that class apart
+        from its other reviews (z-scores, highest first)."""
         stats = self.groups[group]
-        return log_odds_tokens(stats.positive_tokens, stats.negative_tokens,
-                               self.overall_tokens, n, exclude=self.common_tokens)
+        total = sum(stats.class_tokens, Counter())
+        return {class_name: log_odds_tokens(stats.class_tokens[index],
+                                            total - stats.class_tokens[index],
+                                            self.overall_tokens, n,
+                                            exclude=self.common_tokens)["positive"]
+                for index, class_name in enumerate(self.classes)}
 
 
 def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str = "text",
@@ -138,6 +167,7 @@ def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str 
     report.html into ``out_dir``; the folder appears complete or not at all."""
     from .analysis_report import write_html_report
 
+    classes = predictor.classes
     groups: dict[str, GroupStats] = {}
     probabilities: list[np.ndarray] = []
     overall: Counter[str] = Counter()
@@ -150,21 +180,21 @@ def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str 
                 raise HansentiError(f"{source.name}:{row.line} has no column {group_column!r} "
                                     "to group by")
             name = row.columns[group_column] if group_column else ALL
-            groups.setdefault(name, GroupStats()).add(float(probability), row.line,
-                                                      row.columns[text_column], tokens, keep)
+            groups.setdefault(name, GroupStats(len(classes))).add(
+                probability, row.line, row.columns[text_column], tokens, keep)
             overall.update(set(tokens))
 
     with atomic.staged_directory(out_dir) as staging:
         report = score_file(predictor, source, staging / "scored.csv", text_column,
                             batch_size, n_jobs, on_batch=collect)
-        result = Analysis(groups, report, np.concatenate(probabilities) if probabilities
-                          else np.zeros(0), overall)
+        result = Analysis(classes, groups, report, np.concatenate(probabilities)
+                          if probabilities else np.zeros((0, len(classes))), overall)
         atomic.write_csv(staging / "summary.csv", result.summary_rows())
         atomic.write_csv(staging / "extremes.csv", [
             {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
              "line": line, "text": text}
-            for name, stats in groups.items() for side in ("positive", "negative")
-            for rank, (p, line, text) in enumerate(stats.extremes(side), 1)])
+            for name, stats in groups.items() for index, side in enumerate(classes)
+            for rank, (p, line, text) in enumerate(stats.extremes(index), 1)])
         atomic.write_csv(staging / "aspects.csv", [
             {"group": name, "side": side, "token": token, "z": round(z, 3)}
             for name in groups for side, tokens in result.aspects(name).items()

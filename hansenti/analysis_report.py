@@ -1,5 +1,5 @@
 """report.html of ``hansenti analyze``: score distribution, groups ranked, and per group the
-telling tokens and the most positive/negative reviews with their tokens highlighted."""
+telling tokens of each class and its most certain reviews with their tokens highlighted."""
 
 from __future__ import annotations
 
@@ -20,31 +20,39 @@ MIN_RANKED = 10
 
 
 def score_histogram(analysis: "Analysis") -> str:
+    """Two classes: the distribution of P(second class); more: each class's share."""
     figure, axis = pyplot().subplots(figsize=(6.5, 3.2))
-    axis.hist(analysis.probabilities, bins=40, range=(0, 1), color="#4c72b0")
-    axis.axvline(0.5, color="#999", lw=1, ls="--")
-    axis.set_xlabel("P(positive)")
-    axis.set_ylabel("reviews")
+    classes = analysis.classes
+    if len(classes) == 2:
+        axis.hist(analysis.probabilities[:, 1], bins=40, range=(0, 1), color="#4c72b0")
+        axis.axvline(0.5, color="#999", lw=1, ls="--")
+        axis.set_xlabel(f"P({classes[1]})")
+        axis.set_ylabel("reviews")
+    else:
+        axis.bar(range(len(classes)), analysis.shares, color="#4c72b0")
+        axis.set_xticks(range(len(classes)), classes)
+        axis.set_ylabel("share of reviews")
     axis.set_title(f"Scores of {len(analysis.probabilities):,} reviews")
     return png_data_uri(figure)
 
 
-def ranking_chart(rows: list[dict], n: int = 15) -> str | None:
-    """Share positive with 95% intervals: the best and worst ``n`` groups."""
-    ranked = sorted((r for r in rows if r["count"] >= MIN_RANKED),
-                    key=lambda r: r["share_positive"])
+def ranking_chart(rows: list[dict], class_name: str, n: int = 15) -> str | None:
+    """The share of ``class_name`` with 95% intervals: the highest and lowest ``n`` groups."""
+    share, low, high = (f"share_{class_name}", f"ci95_low_{class_name}",
+                        f"ci95_high_{class_name}")
+    ranked = sorted((r for r in rows if r["count"] >= MIN_RANKED), key=lambda r: r[share])
     if len(ranked) < 2:
         return None
     shown = ranked if len(ranked) <= 2 * n else ranked[:n] + ranked[-n:]
     figure, axis = pyplot().subplots(figsize=(7, 0.28 * len(shown) + 1.2))
     positions = range(len(shown))
-    shares = [r["share_positive"] for r in shown]
-    errors = [[s - r["ci95_low"] for s, r in zip(shares, shown)],
-              [r["ci95_high"] - s for s, r in zip(shares, shown)]]
+    shares = [r[share] for r in shown]
+    errors = [[s - r[low] for s, r in zip(shares, shown)],
+              [r[high] - s for s, r in zip(shares, shown)]]
     axis.errorbar(shares, positions, xerr=errors, fmt="o", ms=4, capsize=2, color="#4c72b0")
     axis.set_yticks(list(positions), [f"{r['group']} ({r['count']})" for r in shown], fontsize=7)
     axis.set_xlim(0, 1)
-    axis.set_xlabel("share of reviews predicted positive (95% CI)")
+    axis.set_xlabel(f"share of reviews predicted {class_name} (95% CI)")
     axis.set_title(f"Groups ranked (≥ {MIN_RANKED} reviews)")
     axis.grid(axis="x", alpha=0.3)
     return png_data_uri(figure)
@@ -75,28 +83,31 @@ def write_html_report(analysis: "Analysis", predictor: "Predictor", path: Path, 
         parts += ["<details><summary>Skipped rows</summary><ul>",
                   *(f"<li>{html.escape(p)}</li>" for p in analysis.report.problems),
                   "</ul></details>"]
-    chart = ranking_chart(rows)
+    classes = analysis.classes
+    chart = ranking_chart(rows, classes[-1])
     if chart:
         parts.append(f'<img alt="groups ranked" src="{chart}">')
-    head = "".join(f"<th>{c}</th>" for c in ("group", "reviews", "mean P(positive)",
-                                              "share positive", "95% CI"))
-    body = "".join(f"<tr><td>{html.escape(r['group'])}</td><td>{r['count']:,}</td>"
-                   f"<td>{r['mean_probability']:.3f}</td><td>{r['share_positive']:.1%}</td>"
-                   f"<td>{r['ci95_low']:.1%} – {r['ci95_high']:.1%}</td></tr>" for r in rows[:50])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in
+                   ("group", "reviews", *(f"{name} (95% CI)" for name in classes)))
+    body = "".join(
+        f"<tr><td>{html.escape(r['group'])}</td><td>{r['count']:,}</td>" + "".join(
+            f"<td>{r[f'share_{name}']:.1%} ({r[f'ci95_low_{name}']:.1%} – "
+            f"{r[f'ci95_high_{name}']:.1%})</td>" for name in classes) + "</tr>"
+        for r in rows[:50])
     parts.append(f"<h2>Groups (largest {min(50, len(rows))} of {len(rows):,})</h2>"
                  f"<table><tr>{head}</tr>{body}</table>")
     for row in rows[:html_groups]:
         name = row["group"]
         aspects = analysis.aspects(name)
-        parts.append(f"<h2>{html.escape(name)} — {row['count']:,} reviews, "
-                     f"{row['share_positive']:.0%} positive</h2>")
-        for side in ("positive", "negative"):
+        shares = ", ".join(f"{row[f'share_{c}']:.0%} {html.escape(c)}" for c in classes)
+        parts.append(f"<h2>{html.escape(name)} — {row['count']:,} reviews, {shares}</h2>")
+        for side in classes:
             words = ", ".join(f"{html.escape(t)} ({z:.1f})" for t, z in aspects[side]) or "—"
-            parts.append(f"<p><b>{side} reviews say</b>: {words}</p>")
+            parts.append(f"<p><b>{html.escape(side)} reviews say</b>: {words}</p>")
         stats = analysis.groups[name]
-        for side in ("positive", "negative"):
-            parts.append(f"<h3>most {side}</h3><ul>")
-            for probability, line, text in stats.extremes(side)[:3]:
+        for index, side in enumerate(classes):
+            parts.append(f"<h3>most {html.escape(side)}</h3><ul>")
+            for probability, line, text in stats.extremes(index)[:3]:
                 explanation = predictor.explain(text)
                 parts.append(f"<li><b>{probability:.3f}</b> (line {line}): "
                              f"{highlighted(explanation)}</li>")

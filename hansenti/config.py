@@ -58,6 +58,9 @@ class TrainConfig:
     """Everything that determines a training run (and so its result)."""
 
     corpus: str = "nsmc"
+    #: a user's own labelled files (:class:`hansenti.corpora.DataSpec` as a dict); when
+    #: set, ``corpus`` is only its name
+    data: dict[str, Any] | None = None
     tokenizer: str = "mecab"
     tokenizer_options: dict[str, Any] = field(default_factory=dict)
     model: str = "cnn"
@@ -76,6 +79,12 @@ class TrainConfig:
     #: a folder written by ``hansenti distil``: its reviews join the fit part (and the
     #: refit), with the teachers' mean probabilities as soft targets
     pseudo_labels: str | None = None
+    #: what chooses the epoch (or C) on validation: accuracy, macro_f1, or auto (macro-F1
+    #: when the classes are imbalanced, else accuracy)
+    metric: Literal["auto", "accuracy", "macro_f1"] = "auto"
+    #: weight the loss by inverse class frequency: none, balanced, or auto (balanced when
+    #: the classes are imbalanced; nblr also tries both and keeps the better on validation)
+    class_weight: Literal["auto", "none", "balanced"] = "auto"
     seed: int = 42
     limit: int | None = None
 

@@ -11,6 +11,7 @@ the labelled ones.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import logging
 import random
@@ -58,11 +59,11 @@ def collapsed(text: str) -> str:
     return " ".join(text.split())
 
 
-def unlabelled_reviews(source: str, labelled_corpus: str,
+def unlabelled_reviews(source: str, labelled_config: TrainConfig,
                        mirror: str | None) -> tuple[list[Review], dict[str, int]]:
     """The reviews of ``source`` (``CORPUS`` or ``CORPUS:SPLIT``) that may be pseudo-labelled,
-    and how many were dropped as texts of ``labelled_corpus`` or as too long."""
-    from .train import labelled_splits
+    and how many were dropped as texts of the teachers' labelled corpus or as too long."""
+    from .splits import load_splits
 
     name, _, split = source.partition(":")
     corpus = open_corpus(name, mirror=mirror)
@@ -71,7 +72,7 @@ def unlabelled_reviews(source: str, labelled_corpus: str,
     if any(record.label is not None for record in records):
         raise HansentiError(f"{source} is labelled: pseudo-labels are for unlabelled reviews "
                             "(e.g. naver-reviews or imdb:unsup)")
-    train, test = labelled_splits(labelled_corpus, mirror)
+    train, test = load_splits(labelled_config, mirror)
     labelled_texts = {collapsed(record.text) for record in (*train, *test)}
     longest = max(len(record.text) for record in train)
     kept = [record for record in records if collapsed(record.text) not in labelled_texts
@@ -89,7 +90,7 @@ def teacher_probabilities(run_dirs: Sequence[Path], texts: Sequence[str], label:
         log.info("teacher %d/%d %s: scoring %d reviews", number, len(run_dirs), run_dir,
                  len(texts))
         docs = TokenCache().tokenize(predictor.tokenizer, texts, label, n_jobs=jobs)
-        columns.append(predictor.classifier.predict_proba(docs))
+        columns.append(predictor.classifier.predict_proba(docs)[:, 1])
     return np.column_stack(columns)
 
 
@@ -104,7 +105,8 @@ def distil(teacher_dirs: Sequence[str | Path], source: str, out_dir: str | Path,
         raise HansentiError("give at least one teacher run")
     configs = [RunDir(run_dir).finished_config() for run_dir in run_dirs]
     valid_p, valid_y, _, _ = member_probabilities(run_dirs, configs, mirror, jobs)
-    records, excluded = unlabelled_reviews(source, configs[0].corpus, mirror)
+    records, excluded = unlabelled_reviews(source, dataclasses.replace(configs[0], limit=None),
+                                           mirror)
     if not records:
         raise HansentiError(f"{source} has no reviews left to label")
     if limit and limit < len(records):

@@ -13,9 +13,9 @@ from . import atomic
 from .config import TrainConfig
 from .corpora import train_validation_split
 from .errors import HansentiError
-from .metrics import binary_metrics
+from .metrics import as_matrix, classification_metrics
 from .run import PREDICTIONS_FILE, Predictor, RunDir
-from .train import labels_of, load_splits, tokenize_splits
+from .splits import labels_of, load_splits, tokenize_splits
 
 ENSEMBLE_FILE = "ensemble.json"
 FOLDS = 5
@@ -32,6 +32,7 @@ def member_probabilities(run_dirs: Sequence[Path], configs: Sequence[TrainConfig
     """(validation probabilities, validation labels, test probabilities, test labels), one
     column per member; every member must have been carved the same validation split. Runs
     that saved their predictions are read, older ones load their model and predict."""
+    binary_only(run_dirs, "an ensemble")
     shared = {(c.corpus, c.seed, c.validation_fraction, c.limit) for c in configs}
     if len(shared) != 1:
         raise HansentiError("ensemble members must share corpus, seed, validation fraction and "
@@ -48,15 +49,29 @@ def member_probabilities(run_dirs: Sequence[Path], configs: Sequence[TrainConfig
                 if predictions["validation_ids"].tolist() != validation_ids:
                     raise HansentiError(f"{saved} was made on another validation split: "
                                         "delete it to predict again")
-                valid_columns.append(predictions["validation"])
-                test_columns.append(predictions["test"])
+                valid_columns.append(positive(predictions["validation"]))
+                test_columns.append(positive(predictions["test"]))
             continue
         predictor = Predictor(run_dir)
         splits = tokenize_splits(predictor.tokenizer, predictor.config, train, test, jobs)
-        valid_columns.append(predictor.classifier.predict_proba(splits.docs(validation)))
-        test_columns.append(predictor.classifier.predict_proba(splits.test_docs))
+        valid_columns.append(predictor.classifier.predict_proba(splits.docs(validation))[:, 1])
+        test_columns.append(predictor.classifier.predict_proba(splits.test_docs)[:, 1])
     return (np.column_stack(valid_columns), labels_of(validation),
             np.column_stack(test_columns), labels_of(test))
+
+
+def positive(saved: np.ndarray) -> np.ndarray:
+    """P(positive) from saved predictions (one column per class, or older runs' one)."""
+    return as_matrix(saved)[:, 1]
+
+
+def binary_only(run_dirs: Sequence[Path], what: str) -> None:
+    """Refuse runs of more than two classes: ensembles and distillation mix P(positive)."""
+    for run_dir in run_dirs:
+        classes = RunDir(run_dir).classes()
+        if len(classes) != 2:
+            raise HansentiError(f"{what} combines P(positive) of two-class runs; {run_dir} "
+                                f"has {len(classes)} classes ({', '.join(classes)})")
 
 
 def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | None = None,
@@ -90,7 +105,8 @@ def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | 
                     for i, (run_dir, config) in enumerate(zip(run_dirs, configs))],
         "method": method, "intercept": intercept,
         "validation_accuracy": {"stack_cv": stacked_accuracy, "mean": mean_accuracy},
-        "test": binary_metrics(test_y, test_probabilities),
+        "test": classification_metrics(test_y, test_probabilities,
+                                       RunDir(run_dirs[0]).classes()),
     }
     atomic.write_json(Path(out_dir) / ENSEMBLE_FILE, result)
     return result

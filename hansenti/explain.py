@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -11,8 +12,10 @@ from .models.base import Classifier
 
 @dataclass(frozen=True)
 class Explanation:
-    """A document's tokens with how much each raised (+) or lowered (-) P(positive)."""
+    """A document's tokens with how much each raised (+) or lowered (-) the probability
+    of ``label``."""
 
+    label: str
     probability: float
     tokens: list[str]
     contributions: list[float]
@@ -23,15 +26,18 @@ class Explanation:
         return [(self.tokens[i], self.contributions[i]) for i in order]
 
     def to_dict(self) -> dict:
-        return {"probability": self.probability,
+        return {"label": self.label, "probability": self.probability,
                 "tokens": [{"token": token, "contribution": round(contribution, 6)}
                            for token, contribution in zip(self.tokens, self.contributions)]}
 
 
-def occlusion(classifier: Classifier, tokens: list[str]) -> Explanation:
-    """P(positive) of ``tokens``, and for each token the drop in it when that token is
-    removed (all variants scored in one batch)."""
+def occlusion(classifier: Classifier, tokens: list[str], classes: Sequence[str]) -> Explanation:
+    """The probability of one class for ``tokens`` — the second (positive) of two, else
+    the most probable — and for each token the drop in it when that token is removed
+    (all variants scored in one batch)."""
     variants = [tokens, *(tokens[:i] + tokens[i + 1:] for i in range(len(tokens)))]
     probabilities = classifier.predict_proba(variants)
-    full = float(probabilities[0])
-    return Explanation(full, list(tokens), [full - float(p) for p in probabilities[1:]])
+    column = 1 if len(classes) == 2 else int(probabilities[0].argmax())
+    full = float(probabilities[0, column])
+    return Explanation(classes[column], full, list(tokens),
+                       [full - float(p) for p in probabilities[1:, column]])

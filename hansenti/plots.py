@@ -1,4 +1,5 @@
-"""Training curves as the seed tutorials plot them: loss and accuracy, train vs validation."""
+"""Training curves as the seed tutorials plot them (loss and accuracy, train vs
+validation) and the test confusion matrix with class names."""
 
 from __future__ import annotations
 
@@ -28,6 +29,29 @@ def plot_curves(history: Sequence[dict[str, float]], path: Path, title: str) -> 
     figure.tight_layout()
     atomic.write_bytes(path, png_bytes(figure))
     return True
+
+
+def plot_confusion(counts: Sequence[Sequence[int]], classes: Sequence[str], path: Path,
+                   title: str) -> None:
+    """Write confusion.png: rows are the true classes, columns the predicted ones; each
+    cell shows its count and its share of the row (the class's recall on the diagonal)."""
+    plt = pyplot()
+    size = 1.2 * len(classes) + 2
+    figure, axis = plt.subplots(figsize=(size + 1, size))
+    totals = [max(1, sum(row)) for row in counts]
+    shares = [[n / total for n in row] for row, total in zip(counts, totals)]
+    image = axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    for i, row in enumerate(counts):
+        for j, n in enumerate(row):
+            axis.text(j, i, f"{n:,}\n{shares[i][j]:.0%}", ha="center", va="center",
+                      color="white" if shares[i][j] > 0.5 else "black")
+    axis.set_xticks(range(len(classes)), classes)
+    axis.set_yticks(range(len(classes)), classes)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    figure.colorbar(image, ax=axis, label="share of the true class")
+    axis.set_title(title)
+    atomic.write_bytes(path, png_bytes(figure))
 
 
 def pyplot():

@@ -1,5 +1,5 @@
-"""Reading review files of any size row by row — CSV, TSV, JSON lines or plain text —
-skipping (and reporting, with line numbers) rows without text, with broken quoting or
+"""Reading review files of any size row by row — CSV, TSV, JSON lines, Parquet or plain
+text — skipping (and reporting, with line numbers) rows without text, with broken quoting or
 with bytes that are not UTF-8."""
 
 from __future__ import annotations
@@ -11,15 +11,17 @@ import logging
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
-from .csv_rows import numbered_rows
+from .csv_rows import SkipReport, numbered_rows
 from .errors import HansentiError
 
 log = logging.getLogger("hansenti")
 
 SEPARATORS = {".csv": ",", ".tsv": "\t"}
-SUFFIXES = (".csv", ".tsv", ".jsonl", ".txt")
+SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".txt")
+#: rows of a Parquet file read at a time
+PARQUET_BATCH = 10_000
 SHOWN_PROBLEMS = 10
 csv.field_size_limit(64 * 1024 * 1024)  # one review may be long; a 64 MB field is not one
 
@@ -52,16 +54,29 @@ class ReviewRow:
     columns: dict[str, str]
 
 
-def read_reviews(path: str | Path, text_column: str, report: ReadReport) -> Iterator[ReviewRow]:
-    """Rows of ``path`` that have a non-empty, well-encoded ``text_column``."""
+def file_suffix(path: Path) -> str:
+    """``reviews.tsv.gz`` -> ``.tsv``; a suffix hansenti cannot read is an error."""
+    compressed = path.suffix.lower() == ".gz"
+    suffix = (path.with_suffix("") if compressed else path).suffix.lower()
+    if suffix not in SUFFIXES or (compressed and suffix == ".parquet"):
+        raise HansentiError(f"{path.name}: use a {', '.join(SUFFIXES)} file (or one gzipped)")
+    return suffix
+
+
+def read_reviews(path: str | Path, text_column: str, report: SkipReport,
+                 required: Sequence[str] = ()) -> Iterator[ReviewRow]:
+    """Rows of ``path`` that have a non-empty, well-encoded ``text_column``; a CSV/TSV
+    header or Parquet schema without it (or a ``required`` column) is an error. Parquet
+    rows are numbered from 1 like lines."""
     path = Path(path)
     if not path.is_file():
         raise HansentiError(f"input file {path} does not exist")
-    compressed = path.suffix.lower() == ".gz"
-    suffix = (path.with_suffix("") if compressed else path).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise HansentiError(f"{path.name}: use a {', '.join(SUFFIXES)} file (or one gzipped)")
-    opener = gzip.open if compressed else open
+    suffix = file_suffix(path)
+    needed = (text_column, *required)
+    if suffix == ".parquet":
+        yield from _checked(_parquet_rows(path, needed), text_column, report)
+        return
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
     with opener(path, "rt", encoding="utf-8", errors="surrogateescape", newline="") as handle:
         if suffix == ".txt":
             rows = ((number, {text_column: line.rstrip("\r\n")})
@@ -69,33 +84,62 @@ def read_reviews(path: str | Path, text_column: str, report: ReadReport) -> Iter
         elif suffix == ".jsonl":
             rows = _json_lines(handle, report)
         else:
-            rows = _delimited(handle, SEPARATORS[suffix], text_column, path.name, report)
-        for number, columns in rows:
-            report.rows += 1
-            text = columns.get(text_column)
-            if not isinstance(text, str) or not text.strip():
-                report.skip(number, f"no text in column {text_column!r}")
-            elif any("\udc80" <= char <= "\udcff" for char in text):
-                report.skip(number, "text is not UTF-8")
-            else:
-                yield ReviewRow(number, {key: _plain(value) for key, value in columns.items()})
+            rows = _delimited(handle, SEPARATORS[suffix], needed, path.name, report)
+        yield from _checked(rows, text_column, report)
+
+
+def _checked(rows: Iterator[tuple[int, dict]], text_column: str,
+             report: SkipReport) -> Iterator[ReviewRow]:
+    for number, columns in rows:
+        report.rows += 1
+        text = columns.get(text_column)
+        if not isinstance(text, str) or not text.strip():
+            report.skip(number, f"no text in column {text_column!r}")
+        elif any("\udc80" <= char <= "\udcff" for char in text):
+            report.skip(number, "text is not UTF-8")
+        else:
+            yield ReviewRow(number, {key: _plain(value) for key, value in columns.items()})
 
 
 def _plain(value: object) -> str:
+    if value is None:
+        return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _delimited(handle, separator: str, text_column: str, name: str,
-               report: ReadReport) -> Iterator[tuple[int, dict[str, str]]]:
+def missing_columns(name: str, needed: Sequence[str], columns: Sequence[str]) -> None:
+    """Fail, listing the file's columns, when one of ``needed`` is not among them."""
+    missing = [column for column in needed if column not in columns]
+    if missing:
+        raise HansentiError(f"{name} has no column {missing[0]!r}; columns: "
+                            f"{', '.join(map(str, columns))} (say which column holds what)")
+
+
+def _parquet_rows(path: Path, needed: Sequence[str]) -> Iterator[tuple[int, dict]]:
+    import pyarrow
+    import pyarrow.parquet
+
+    try:
+        table = pyarrow.parquet.ParquetFile(path)
+    except pyarrow.ArrowException as error:
+        raise HansentiError(f"{path.name} is not a readable Parquet file ({error})") from error
+    missing_columns(path.name, needed, table.schema_arrow.names)
+    number = 0
+    for batch in table.iter_batches(batch_size=PARQUET_BATCH):
+        for columns in batch.to_pylist():
+            number += 1
+            yield number, columns
+
+
+def _delimited(handle, separator: str, needed: Sequence[str], name: str,
+               report: SkipReport) -> Iterator[tuple[int, dict[str, str]]]:
     # TSV is split on tabs only: a quote inside a review must not swallow the next rows
     quoting = csv.QUOTE_NONE if separator == "\t" else csv.QUOTE_MINIMAL
     reader = csv.reader(handle, delimiter=separator, quoting=quoting)
     header = next(reader, None)
     if not header:
         raise HansentiError(f"{name} is empty: a header row naming the columns is needed")
-    if text_column not in header:
-        raise HansentiError(f"{name} has no column {text_column!r}; columns: "
-                            f"{', '.join(header)} (say which column holds the text)")
+    missing_columns(name, needed, header)
     for start, row in numbered_rows(reader, report, "unreadable row"):
         if len(row) != len(header):
             report.rows += 1
@@ -105,7 +149,7 @@ def _delimited(handle, separator: str, text_column: str, name: str,
             yield start, dict(zip(header, row))
 
 
-def _json_lines(handle, report: ReadReport) -> Iterator[tuple[int, dict[str, str]]]:
+def _json_lines(handle, report: SkipReport) -> Iterator[tuple[int, dict[str, str]]]:
     for number, line in enumerate(handle, 1):
         if not line.strip():
             continue

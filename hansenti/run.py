@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
+from . import atomic
 from .config import TrainConfig
 from .errors import HansentiError, RunDirError
+from .labels import BINARY
 from .text import review_limit, shorten, shorten_all
 from .tokenizer import Tokenizer, load_tokenizer
 
@@ -26,7 +28,11 @@ VOCAB_FILE = "vocab.json"
 #: the finished model's probabilities on the validation and test splits (for ensembles)
 PREDICTIONS_FILE = "predictions.npz"
 CHECKPOINT_DIR = "checkpoints"
-LABELS = ("negative", "positive")
+CONFUSION_FILE = "confusion.png"
+#: the class names, in the order of the model's outputs (runs without it: negative/positive)
+CLASSES_FILE = "classes.json"
+#: the ids of a user's file held out as test (``--test-fraction``), one per line
+TEST_IDS_FILE = "test_ids.txt"
 
 
 class RunDir:
@@ -69,6 +75,26 @@ class RunDir:
                               "finish it with hansenti train --resume")
         return config
 
+    def save_classes(self, classes: Sequence[str], test_ids: Sequence[str] | None) -> None:
+        """Record the class names and, for a user's file, which rows are test."""
+        atomic.write_json(self.path / CLASSES_FILE, list(classes))
+        if test_ids is not None:
+            atomic.write_text(self.path / TEST_IDS_FILE, "".join(f"{i}\n" for i in test_ids))
+
+    def classes(self) -> tuple[str, ...]:
+        path = self.path / CLASSES_FILE
+        if not path.is_file():
+            return BINARY
+        try:
+            return tuple(json.loads(path.read_text(encoding="utf-8")))
+        except ValueError as error:
+            raise RunDirError(f"{path} is corrupt ({error}): train the run again") from error
+
+    def saved_test_ids(self) -> list[str] | None:
+        """The test rows of a user's file, as the run held them out (None: not saved)."""
+        path = self.path / TEST_IDS_FILE
+        return path.read_text(encoding="utf-8").splitlines() if path.is_file() else None
+
     def start(self, config: TrainConfig) -> None:
         """Claim an empty folder for a new run by writing its config."""
         self.check_not_finished()
@@ -89,25 +115,32 @@ class Predictor:
         self.config = run.finished_config()
         self.run = run
         self.tokenizer: Tokenizer = load_tokenizer(run.path / TOKENIZER_DIR)
+        self.classes = run.classes()
         self.classifier = models.get(self.config.model)(self.config)
         self.classifier.load(run.path)
+        if self.classifier.n_classes != len(self.classes):
+            raise RunDirError(f"{run.path}: the model predicts {self.classifier.n_classes} "
+                              f"classes but {CLASSES_FILE} names {len(self.classes)}: "
+                              "train the run again")
 
     def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
-        """Probability that each text is positive."""
+        """Probabilities: one row per text, one column per class (``classes``)."""
         bounded = shorten_all(texts, self.tokenizer)[0]
         docs = self.tokenizer.tokenize_batch(bounded, n_jobs=n_jobs, progress=False)
         return self.classifier.predict_proba(docs)
 
     def explain(self, text: str) -> "Explanation":
-        """P(positive) of ``text`` and each token's contribution to it (occlusion)."""
+        """The probability of ``text``'s class (binary: of the second, positive class) and
+        each token's contribution to it (occlusion)."""
         from .explain import occlusion
 
         return occlusion(self.classifier,
-                         self.tokenizer.tokenize(shorten(text, review_limit(self.tokenizer))))
+                         self.tokenizer.tokenize(shorten(text, review_limit(self.tokenizer))),
+                         self.classes)
 
-    @staticmethod
-    def labels(probabilities: np.ndarray) -> list[str]:
-        return [LABELS[int(p >= 0.5)] for p in probabilities]
+    def labels(self, probabilities: np.ndarray) -> list[str]:
+        """The most probable class of each row."""
+        return [self.classes[index] for index in np.asarray(probabilities).argmax(axis=1)]
 
 
 def load(run_dir: str | Path) -> Predictor:

@@ -23,10 +23,12 @@ BatchHook = Callable[[Sequence[ReviewRow], list[list[str]], np.ndarray], None]
 def score_file(predictor: Predictor, source: Path, target: Path, column: str = "text",
                batch_size: int = 5_000, n_jobs: int = 1,
                on_batch: BatchHook | None = None) -> ReadReport:
-    """Write ``source``'s usable rows plus ``probability`` and ``label`` to ``target`` (CSV);
-    rows without text, badly quoted or not UTF-8 are skipped and reported by line."""
+    """Write ``source``'s usable rows plus ``label`` (the most probable class), its
+    ``probability`` and one ``p_<class>`` column per class to ``target`` (CSV); rows
+    without text, badly quoted or not UTF-8 are skipped and reported by line."""
     report = ReadReport(source.name)
     rows = read_reviews(source, column, report)
+    class_columns = [f"p_{name}" for name in predictor.classes]
     with atomic.atomic_open(target, "w", newline="") as handle, \
             progress_bar(None, f"scoring {source.name}") as bar:
         writer = None
@@ -35,13 +37,15 @@ def score_file(predictor: Predictor, source: Path, target: Path, column: str = "
                                                       n_jobs=n_jobs, progress=False)
             probabilities = predictor.classifier.predict_proba(docs)
             if writer is None:
-                fields = [*batch[0].columns, "probability", "label"]
+                fields = [*batch[0].columns, "label", "probability", *class_columns]
                 writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
                 writer.writeheader()
-            for row, probability, label in zip(batch, probabilities,
-                                               predictor.labels(probabilities)):
-                writer.writerow({**row.columns, "probability": round(float(probability), 6),
-                                 "label": label})
+            for row, scores in zip(batch, probabilities):
+                best = int(scores.argmax())
+                writer.writerow({**row.columns, "label": predictor.classes[best],
+                                 "probability": round(float(scores[best]), 6),
+                                 **{column: round(float(p), 6)
+                                    for column, p in zip(class_columns, scores)}})
             if on_batch:
                 on_batch(batch, docs, probabilities)
             bar.update(len(batch))

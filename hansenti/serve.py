@@ -94,9 +94,12 @@ def predictions(predictor: Predictor, payload: Any, lock: threading.Lock,
     finally:
         lock.release()
     results = []
-    for index, (text, probability) in enumerate(zip(texts, probabilities)):
-        result = {"text": text, "label": predictor.labels([probability])[0],
-                  "probability": round(float(probability), 6)}
+    for index, (text, row) in enumerate(zip(texts, probabilities)):
+        best = int(row.argmax())
+        result = {"text": text, "label": predictor.classes[best],
+                  "probability": round(float(row[best]), 6),
+                  "probabilities": {name: round(float(p), 6)
+                                    for name, p in zip(predictor.classes, row)}}
         if explanations:
             result["tokens"] = explanations[index].to_dict()["tokens"]
         results.append(result)
@@ -149,7 +152,8 @@ def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
             elif path == "/health":
                 self.reply_json(HTTPStatus.OK, {"status": "ok", "run": run_name,
                                                 "tokenizer": predictor.config.tokenizer,
-                                                "model": predictor.config.model})
+                                                "model": predictor.config.model,
+                                                "classes": list(predictor.classes)})
             else:
                 self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"no page {path}"})
 

@@ -7,115 +7,35 @@ carved from train; tokenizer fitting and the vocabulary see the fit part of trai
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import io
 import logging
 import shutil
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from . import atomic
-from .cache import TokenCache, fit_cached
+from . import atomic, splits as data_splits
+from .cache import TokenCache
 from .config import TrainConfig
-from .corpora import Review, open_corpus, stratified_sample, train_validation_split
+from .corpora import Review, open_corpus
 from .errors import HansentiError
 from .faults import failpoint
-from .metrics import binary_metrics
+from .metrics import balanced_weights, chosen_metric, classification_metrics
 from .models.base import Classifier
 from .parallel import release_workers
-from .plots import plot_curves
-from .run import (CHECKPOINT_DIR, CURVES_FILE, HISTORY_FILE, METRICS_FILE, PREDICTIONS_FILE,
-                  TOKENIZER_DIR, VOCAB_FILE, Predictor, RunDir)
-from .tokenizer import Tokenizer, create_tokenizer
+from .plots import plot_confusion, plot_curves
+from .run import (CHECKPOINT_DIR, CONFUSION_FILE, CURVES_FILE, HISTORY_FILE, METRICS_FILE,
+                  PREDICTIONS_FILE, TOKENIZER_DIR, VOCAB_FILE, Predictor, RunDir)
+from .splits import TokenizedSplits, labels_of, tokenize_splits
+from .tokenizer import create_tokenizer
 from .vocab import Vocab
 
 if TYPE_CHECKING:
     from .distil import PseudoLabels
 
 log = logging.getLogger("hansenti")
-
-
-def labels_of(records: Sequence[Review]) -> np.ndarray:
-    return np.array([record.label for record in records], dtype=np.int32)
-
-
-#: the --limit slice is the same for every seed, so runs that differ only in seed compare
-#: on the same documents and share one token cache
-SLICE_SEED = 42
-
-
-def load_splits(config: TrainConfig, mirror: str | None) -> tuple[list[Review], list[Review]]:
-    """(train, test) records; ``limit`` takes a stratified slice of train and a third as
-    many test documents."""
-    train, test = labelled_splits(config.corpus, mirror)
-    if config.limit:
-        train = stratified_sample(train, config.limit, SLICE_SEED)
-        test = stratified_sample(test, max(1, config.limit // 3), SLICE_SEED)
-    return train, test
-
-
-@functools.lru_cache(maxsize=2)
-def labelled_splits(corpus_name: str, mirror: str | None) -> tuple[list[Review], list[Review]]:
-    """The train and test records of a labelled corpus, read once per process."""
-    corpus = open_corpus(corpus_name, mirror=mirror)
-    if not corpus.labelled:
-        raise HansentiError(f"corpus {corpus_name!r} has no labels to train on")
-    return corpus.load("train").records, corpus.load("test").records
-
-
-def corpus_variant(corpus_name: str, mirror: str | None) -> str | None:
-    """Which release of the corpus a run reads (NSMC's releases have different test splits)."""
-    return open_corpus(corpus_name, mirror=mirror).variant_name()
-
-
-@dataclass
-class TokenizedSplits:
-    """A corpus carved and tokenized for one run."""
-
-    fit: list[Review]
-    validation: list[Review]
-    tokenizer: Tokenizer
-    docs_by_id: dict[str, list[str]]
-    test_docs: list[list[str]]
-    #: seconds the train and test texts took to tokenize (when first computed)
-    compute_seconds: float | None
-    #: pseudo-labelled reviews (``TrainConfig.pseudo_labels``) and their soft targets
-    pseudo_docs: list[list[str]] = dataclasses.field(default_factory=list)
-    pseudo_targets: np.ndarray = dataclasses.field(
-        default_factory=lambda: np.zeros(0, dtype=np.float32))
-    #: train and test reviews over the review limit, tokenized without their middles
-    shortened: int = 0
-
-    def docs(self, records: Sequence[Review]) -> list[list[str]]:
-        return [self.docs_by_id[record.id] for record in records]
-
-    def training_set(self, records: Sequence[Review]) -> tuple[list[list[str]], np.ndarray]:
-        """Documents and targets to train on: ``records``, then any pseudo-labelled ones."""
-        if not self.pseudo_docs:
-            return self.docs(records), labels_of(records)
-        return (self.docs(records) + self.pseudo_docs,
-                np.concatenate([labels_of(records).astype(np.float32), self.pseudo_targets]))
-
-
-def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Review],
-                    test: list[Review], jobs: int) -> TokenizedSplits:
-    """Carve validation from train, fit the tokenizer on the fit part only, and tokenize
-    whole splits through the cache (shared by every run on the same texts)."""
-    fit, validation = train_validation_split(train, config.validation_fraction, config.seed)
-    tokenizer = fit_cached(tokenizer, [r.text for r in fit], f"{config.corpus}-fit")
-    cache = TokenCache()
-    train_docs = cache.tokenize(tokenizer, [r.text for r in train], f"{config.corpus}-train",
-                                n_jobs=jobs)
-    test_docs = cache.tokenize(tokenizer, [r.text for r in test], f"{config.corpus}-test",
-                               n_jobs=jobs)
-    return TokenizedSplits(fit, validation, tokenizer,
-                           dict(zip((r.id for r in train), train_docs)), test_docs,
-                           cache.compute_seconds, shortened=cache.shortened)
 
 
 def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
@@ -134,11 +54,15 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                             "drop --refit")
     if config.embeddings:
         check_embeddings(classifier, config.embeddings)
-    pseudo = pseudo_labels_for(classifier, config)
     tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
-    train_records, test = load_splits(config, mirror)
+    data = data_splits.labelled_data(config, mirror, run.saved_test_ids() if resume else None)
+    train_records, test, classes = data.train, data.test, data.classes
+    pseudo = pseudo_labels_for(classifier, config, classes)
+    metric = chosen_metric(config.metric, labels_of(train_records), len(classes))
+    classifier.set_task(len(classes), metric)
     if not resume:
         run.start(config)
+        run.save_classes(classes, [r.id for r in test] if config.data else None)
 
     started = time.perf_counter()
     splits = tokenize_splits(tokenizer, config, train_records, test, jobs)
@@ -151,9 +75,10 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     release_workers()  # their JVMs are not needed while the model trains
     fit_docs, valid_docs = splits.docs(fit), splits.docs(validation)
     tokenize_seconds = time.perf_counter() - started
-    log.info("%s: %d fit%s / %d validation / %d test documents", config.corpus, len(fit),
+    log.info("%s: %d fit%s / %d validation / %d test documents, %d classes (%s); choosing "
+             "by validation %s", config.corpus, len(fit),
              f" (+{len(pseudo.ids)} pseudo-labelled)" if pseudo else "", len(validation),
-             len(test))
+             len(test), len(classes), ", ".join(classes), metric)
     tokenizer.save(run.path / TOKENIZER_DIR)
     train_docs, train_targets = splits.training_set(fit)
     vocab = Vocab.build(train_docs, config.max_vocab, config.min_freq)
@@ -162,7 +87,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     started = time.perf_counter()
     history = classifier.fit(train_docs, train_targets, valid_docs, labels_of(validation),
                              run.path / CHECKPOINT_DIR, vocab)
-    best = max(history, key=lambda row: row["val_accuracy"])
+    best = max(history, key=lambda row: row[f"val_{metric}"])
     # kept from the model chosen on validation: out-of-sample even when it is refitted
     valid_probabilities = classifier.predict_proba(valid_docs)
     refit_history: list[dict[str, float]] = []
@@ -180,10 +105,16 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     refit_seconds = [row["seconds"] for row in refit_history if "seconds" in row]
     metrics = {
         # which release's test split: NSMC's upstream and rebuilt-mirror splits differ
-        "corpus": {"name": config.corpus, "variant": corpus_variant(config.corpus, mirror)},
-        "test": binary_metrics(labels_of(test), probabilities),
+        "corpus": {"name": config.corpus, "variant": data.variant},
+        "test": classification_metrics(labels_of(test), probabilities, classes),
         "validation_accuracy": best["val_accuracy"],
+        "validation": {"metric": metric, "score": best[f"val_{metric}"],
+                       **classification_metrics(labels_of(validation), valid_probabilities,
+                                                classes)},
         "best": metrics_best(best),
+        "data": data.facts(),
+        "class_weight": named_weights(balanced_weights(config.class_weight, labels_of(fit),
+                                                       len(classes)), classes),
         "tokens_per_doc": float(np.mean([len(doc) for doc in fit_docs])),
         "test_oov_rate": vocab.oov_rate(test_docs),
         "vocab_size": len(vocab),
@@ -201,17 +132,24 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                    **metrics_best(best)} if config.refit else None),
     }
     atomic.write_csv(run.path / HISTORY_FILE, history)
-    plot_curves(history, run.path / CURVES_FILE,
-                f"{config.corpus} · {config.tokenizer} · {config.model}")
+    title = f"{config.corpus} · {config.tokenizer} · {config.model}"
+    plot_curves(history, run.path / CURVES_FILE, title)
+    plot_confusion(metrics["test"]["confusion"], classes, run.path / CONFUSION_FILE, title)
     failpoint("train.before_metrics")
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics
 
 
+def named_weights(weights: dict[int, float] | None,
+                  classes: Sequence[str]) -> dict[str, float] | None:
+    """Loss weights by class name, for metrics.json."""
+    return {classes[index]: weight for index, weight in weights.items()} if weights else None
+
+
 def metrics_best(row: dict[str, float]) -> dict[str, float]:
-    """What was chosen on validation: the epoch, or C."""
-    return {key: value for key, value in row.items() if key in ("epoch", "C")}
+    """What was chosen on validation: the epoch, or C (and the class weighting)."""
+    return {key: value for key, value in row.items() if key in ("epoch", "C", "class_weight")}
 
 
 def refit(classifier: Classifier, config: TrainConfig, splits: TokenizedSplits,
@@ -229,7 +167,8 @@ def refit(classifier: Classifier, config: TrainConfig, splits: TokenizedSplits,
 
 def save_predictions(path: Path, validation: Sequence[Review], validation_probabilities: np.ndarray,
                      test_probabilities: np.ndarray) -> None:
-    """The finished model's probabilities, so runs can be combined without predicting again."""
+    """The finished model's probabilities (one column per class), so runs can be combined
+    without predicting again."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, validation_ids=np.array([r.id for r in validation]),
                         validation=validation_probabilities.astype(np.float32),
@@ -237,13 +176,20 @@ def save_predictions(path: Path, validation: Sequence[Review], validation_probab
     atomic.write_bytes(path, buffer.getvalue())
 
 
-def pseudo_labels_for(classifier: Classifier, config: TrainConfig) -> "PseudoLabels | None":
+def pseudo_labels_for(classifier: Classifier, config: TrainConfig,
+                      classes: Sequence[str]) -> "PseudoLabels | None":
     """The pseudo-labelled reviews of ``config``, checked before any work: the model must
     take soft targets and the teachers must share the run's validation split."""
     from .distil import check_student, load_pseudo_labels
 
     if not config.pseudo_labels:
         return None
+    if len(classes) != 2:
+        raise HansentiError(f"pseudo-labels are P(positive) of two classes; this corpus has "
+                            f"{len(classes)}: drop --pseudo-labels")
+    if config.class_weight == "balanced":
+        raise HansentiError("--class-weight balanced cannot weight soft pseudo-label targets: "
+                            "drop one of the two")
     if not classifier.accepts_soft_labels:
         raise HansentiError(f"model {classifier.name} cannot learn from pseudo-labels "
                             "(soft targets); drop --pseudo-labels or pick a neural model")
@@ -264,13 +210,31 @@ def check_embeddings(classifier: Classifier, path: str) -> None:
 
 
 def evaluate(run_dir: str | Path, corpus: str | None = None, split: str = "test",
-             mirror: str | None = None, jobs: int = 1) -> dict[str, Any]:
-    """Metrics of a finished run on ``split`` of ``corpus`` (default: the run's own)."""
+             mirror: str | None = None, jobs: int = 1,
+             data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Metrics of a finished run on ``split`` of ``corpus`` (default: the run's own, a
+    user's file with exactly the test rows it was scored on), or on every row of a
+    user's file described by ``data``."""
     predictor = Predictor(run_dir)
-    source = open_corpus(corpus or predictor.config.corpus, mirror=mirror)
-    records = source.load(split).records
+    if data is not None:
+        source = open_corpus(data["name"], mirror=mirror, data=data)
+        split = "all"
+        records = [*source.load("train").records, *source.load("test").records]
+    else:
+        if corpus is None:
+            source = data_splits.corpus_of(predictor.config, mirror,
+                                           predictor.run.saved_test_ids())
+        else:
+            source = open_corpus(corpus, mirror=mirror)
+        records = source.load(split).records
     if any(record.label is None for record in records):
         raise HansentiError(f"split {split!r} has no labels to evaluate against")
+    if set(source.classes) != set(predictor.classes):
+        raise HansentiError(f"{source.name} has classes {', '.join(source.classes)} but the "
+                            f"run predicts {', '.join(predictor.classes)}: evaluate it on a "
+                            "corpus with the same classes (--labels maps values to them)")
+    position = {name: index for index, name in enumerate(predictor.classes)}
+    labels = np.array([position[source.classes[record.label]] for record in records])
     probabilities = predictor.predict([record.text for record in records], n_jobs=jobs)
-    return {**binary_metrics(labels_of(records), probabilities),
+    return {**classification_metrics(labels, probabilities, predictor.classes),
             "corpus": {"name": source.name, "split": split, "variant": source.variant_name()}}

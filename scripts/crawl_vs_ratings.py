@@ -33,7 +33,8 @@ def main() -> None:
     crawl = hansenti.open_corpus("naver-reviews", mirror=args.mirror, exclude_nsmc_train=True)
     records = crawl.load("all").records[:args.limit]
     classifier = hansenti.load(args.run)
-    probabilities = classifier.predict([r.text for r in records], n_jobs=args.jobs)
+    # P(positive): the second of a two-class run's columns
+    probabilities = classifier.predict([r.text for r in records], n_jobs=args.jobs)[:, 1]
     reviews = pd.DataFrame({"movie": [r.group for r in records],
                             "rating": [r.rating for r in records],
                             "probability": probabilities})

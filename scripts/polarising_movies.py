@@ -33,7 +33,7 @@ def main() -> None:
     records = crawl.load("all").records[:args.limit]
     classifier = hansenti.load(args.run)
     tokens = classifier.tokenizer.tokenize_batch([r.text for r in records], n_jobs=args.jobs)
-    probabilities = classifier.classifier.predict_proba(tokens)
+    probabilities = classifier.classifier.predict_proba(tokens)[:, 1]  # P(positive)
     reviews = pd.DataFrame({"movie": [r.group for r in records],
                             "rating": [r.rating for r in records],
                             "positive": probabilities >= 0.5})

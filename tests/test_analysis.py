@@ -104,11 +104,13 @@ def test_analyze_summarises_groups(trained_run, labelled_reviews, tmp_path, run_
     liked, disliked = summary["liked"], summary["disliked"]
     assert int(liked["count"]) == int(disliked["count"]) == 300
     assert float(liked["share_positive"]) > float(disliked["share_positive"]) + 0.3
-    assert float(liked["ci95_low"]) < float(liked["share_positive"]) < float(liked["ci95_high"])
+    assert (float(liked["ci95_low_positive"]) < float(liked["share_positive"])
+            < float(liked["ci95_high_positive"]))
+    assert float(liked["share_negative"]) == pytest.approx(1 - float(liked["share_positive"]))
     with open(out / "scored.csv", encoding="utf-8") as handle:
         scored = list(csv.DictReader(handle))
-    assert len(scored) == 600 and set(scored[0]) == {"id", "review", "truth", "probability",
-                                                     "label"}
+    assert len(scored) == 600 and set(scored[0]) == {"id", "review", "truth", "label",
+                                                     "probability", "p_negative", "p_positive"}
     with open(out / "extremes.csv", encoding="utf-8") as handle:
         extremes = [(row["group"], row["side"]) for row in csv.DictReader(handle)]
     assert extremes.count(("liked", "positive")) == extremes.count(("disliked", "negative")) == 5
@@ -131,8 +133,10 @@ def test_occlusion_explains_the_score(trained_run, run_cli):
     text = "연기 최고 스토리 최악 그래도 재밌다"
     explanation = predictor.explain(text)
     assert explanation.tokens == text.split()
-    assert explanation.probability == pytest.approx(float(predictor.predict([text])[0]), abs=1e-6)
-    without_first = predictor.predict([" ".join(text.split()[1:])])[0]
+    assert explanation.label == "positive"  # of two classes: P(positive), whatever wins
+    assert explanation.probability == pytest.approx(float(predictor.predict([text])[0, 1]),
+                                                    abs=1e-6)
+    without_first = predictor.predict([" ".join(text.split()[1:])])[0, 1]
     assert explanation.contributions[0] == pytest.approx(explanation.probability - without_first,
                                                          abs=1e-5)
     assert np.isfinite(explanation.contributions).all()

@@ -12,7 +12,7 @@ import pytest
 from hansenti.corpora import open_corpus, stratified_sample, train_validation_split
 from hansenti.corpora.base import Review
 from hansenti.corpora.fetch import RemoteFile, safe_extract
-from hansenti.corpora.nsmc import NSMC
+from hansenti_corpora.nsmc import NSMC
 from hansenti.errors import CorpusError
 
 MALFORMED_TSV = (
@@ -230,7 +230,7 @@ def nsmc_mirror(tmp_path: Path, train: str, test: str) -> Path:
 
 def known_releases(monkeypatch, mirror: Path, upstream: tuple[str, str], raw: tuple[str, str]):
     """Make the fixture files the known releases: upstream and rebuilt mirror."""
-    from hansenti.corpora import nsmc
+    from hansenti_corpora import nsmc
 
     def entry(text: str) -> tuple[str, int]:
         data = text.encode("utf-8")
@@ -285,7 +285,7 @@ def test_an_unknown_release_needs_no_verify_and_is_warned(fake_mirror, tmp_path,
 
 
 def test_both_releases_are_known_by_size_and_checksum():
-    from hansenti.corpora.nsmc import NSMC, VARIANTS
+    from hansenti_corpora.nsmc import NSMC, VARIANTS
 
     upstream = next(v for v in VARIANTS if v.name == "upstream")
     assert upstream.quoted and upstream.files == (

@@ -36,8 +36,9 @@ def test_every_model_trains_and_predicts_on_tiny_data(name, tmp_path):
                              tmp_path / "work", Vocab.build(TINY_DOCS))
     assert len(history) == 1 and 0 <= history[0]["val_accuracy"] <= 1
     probabilities = classifier.predict_proba([["좋다"], ["최악", "별로"], []])
-    assert probabilities.shape == (3,)
+    assert probabilities.shape == (3, 2)
     assert np.all((probabilities >= 0) & (probabilities <= 1))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 
 
 @pytest.mark.parametrize("name, chosen", [("gmp", {"epoch": 2}), ("nblr", {"C": 0.3})])
@@ -54,7 +55,7 @@ def test_refit_trains_on_all_documents_with_the_choice_made(name, chosen, tmp_pa
         assert classifier.C == 0.3 and "처음" in classifier.ngram_index
     else:
         assert "처음" in classifier.vocab
-    assert classifier.predict_proba([["좋다", "최고"]]).shape == (1,)
+    assert classifier.predict_proba([["좋다", "최고"]]).shape == (1, 2)
 
 
 def test_refit_of_a_model_without_it_fails_before_the_run_is_claimed(tmp_path, monkeypatch):
@@ -100,7 +101,7 @@ def test_save_load_predicts_identically(trained_run):
     first = hansenti.load(run_dir).predict(texts)
     second = Predictor(run_dir).predict(texts)
     np.testing.assert_array_equal(first, second)
-    assert first[0] > 0.5 > first[1]
+    assert first[0, 1] > 0.5 > first[1, 1]
 
 
 @pytest.mark.realdata
@@ -126,7 +127,8 @@ def test_predict_cli_scores_texts_and_files(trained_run, run_cli, tmp_path):
     import pandas
 
     scored = pandas.read_csv(tmp_path / "scored.csv")
-    assert list(scored.columns) == ["id", "review", "probability", "label"]
+    assert list(scored.columns) == ["id", "review", "label", "probability", "p_negative",
+                                    "p_positive"]
     assert len(scored) == 2 and scored.label[0] == "positive"
     assert "1 rows skipped" in result.stdout and "reviews.csv:4: no text" in result.stderr
     result = run_cli("predict", str(run_dir), "--input", str(source), "--output",
@@ -150,13 +152,13 @@ def serve_small_corpus(monkeypatch, tag) -> list:
     """240 short reviews, ``tag(i)`` appended to review i, served as 200 train + 40 test
     in place of a real corpus."""
     from hansenti.corpora.base import Review
-    from hansenti import train as train_module
+    from hansenti import splits
 
     texts = [("정말 좋다 최고", 1), ("너무 별로 최악", 0), ("재밌다 추천", 1), ("지루 하다 별로", 0)]
     records = [Review(str(i), f"{t} {tag(i)}", y, "train") for i, (t, y) in enumerate(texts * 60)]
-    monkeypatch.setattr(train_module, "load_splits",
-                        lambda config, mirror: (records[:200], records[200:]))
-    monkeypatch.setattr(train_module, "corpus_variant", lambda corpus, mirror: None)
+    data = splits.LabelledData(records[:200], records[200:], ("negative", "positive"), (),
+                               None)
+    monkeypatch.setattr(splits, "labelled_data", lambda config, mirror, test_ids=None: data)
     return records
 
 

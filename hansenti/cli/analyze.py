@@ -11,13 +11,14 @@ from .options import jobs_option
 
 @click.command("analyze")
 @click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False),
-              help="Reviews: .csv, .tsv, .jsonl or .txt (one review a line), optionally .gz; any size.")
+              help="Reviews: .csv, .tsv, .jsonl, .parquet or .txt (one review a line), "
+                   "optionally .gz; any size.")
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--group-column", help="Summarise per value of this column (e.g. movie_id).")
 @click.option("--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for scored.csv, summary.csv, extremes.csv, aspects.csv, report.html.")
 @click.option("--keep", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Most positive/negative reviews kept per group.")
+              help="Most certain reviews of each class kept per group.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True)
 @jobs_option
 @click.argument("run_dir", type=click.Path())
@@ -29,10 +30,11 @@ def analyze_command(input_path: str, text_column: str, group_column: str | None,
 
     result = analyze(Predictor(run_dir), Path(input_path), Path(out_dir), text_column,
                      group_column, keep, batch_size, jobs)
-    scored = len(result.probabilities)
-    click.echo(f"{out_dir}: {scored:,} reviews scored in {len(result.groups):,} group(s), "
-               f"{(result.probabilities >= 0.5).mean() if scored else 0:.1%} positive; "
-               f"{result.report.skipped:,} rows skipped; open {out_dir}/report.html")
+    shares = ", ".join(f"{share:.1%} {name}" for name, share in zip(result.classes,
+                                                                     result.shares))
+    click.echo(f"{out_dir}: {len(result.probabilities):,} reviews scored in "
+               f"{len(result.groups):,} group(s), {shares}; {result.report.skipped:,} rows "
+               f"skipped; open {out_dir}/report.html")
 
 
 @click.command("serve")

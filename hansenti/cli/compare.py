@@ -6,14 +6,16 @@ import sys
 
 import click
 
-from .options import code_option, mirror_option
+from .options import code_option, corpus_and_data, data_options, data_spec, mirror_option
 
 
 @click.command("compare")
 @code_option
 @mirror_option
-@click.option("--corpus", "corpus_names", multiple=True, default=("nsmc", "imdb"),
-              show_default=True, help="Labelled corpus (repeatable).")
+@click.option("--corpus", "corpus_names", multiple=True,
+              help="Labelled corpus: a name or a .toml description of your files "
+                   "(repeatable)  [default: nsmc and imdb, or none with --data]")
+@data_options
 @click.option("-t", "--tokenizer", "tokenizer_texts", multiple=True, metavar="[LABEL=]NAME[:K=V,...]",
               help="Tokenizer, e.g. okt, 'okt-stem=okt:norm=true,stem=true' or "
                    "'spm:vocab_size=8000' (repeatable; default: the corpus's standard set).")
@@ -28,7 +30,9 @@ from .options import code_option, mirror_option
               help="Worker processes for tokenizing.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/study",
               show_default=True, help="Study folder: runs/, results.csv, report.md/html.")
-def compare_command(mirror: str | None, corpus_names: tuple[str, ...],
+def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str | None,
+                    text_column: str, label_column: str, label_map: str | None,
+                    id_column: str | None, test_data: str | None, test_fraction: float | None,
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
                     seeds: int | None, profile_name: str, jobs: int, out_dir: str) -> None:
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
@@ -36,9 +40,18 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...],
     Finished cells are reused: run the same command again to continue after an interrupt."""
     from ..compare import run_study
 
-    report = run_study(list(corpus_names), list(tokenizer_texts), list(model_names), seeds,
+    names, specs = [], {}
+    given = data_spec(data, text_column, label_column, label_map, id_column, test_data,
+                      test_fraction)
+    references = [*corpus_names, *([None] if given else [])] or ["nsmc", "imdb"]
+    for reference in references:
+        name, spec = corpus_and_data(reference, given if reference is None else None)
+        names.append(name)
+        if spec is not None:
+            specs[name] = spec
+    report = run_study(names, list(tokenizer_texts), list(model_names), seeds,
                        profile_name, out_dir, mirror, jobs,
-                       command="hansenti " + " ".join(sys.argv[1:]))
+                       command="hansenti " + " ".join(sys.argv[1:]), data=specs)
     click.echo(f"report: {report} and {report.with_suffix('.html')}")
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from ..cache import fit_cached
-from ..corpora import MIRROR_ENV, open_corpus
+from ..corpora import MIRROR_ENV, DataSpec, open_corpus
+from ..corpora.files import check_suffix, is_description
 from ..errors import HansentiError
 from ..tokenizer import TOKENIZER_FILE, Tokenizer, create_tokenizer, load_tokenizer, load_user_code
 
@@ -35,6 +36,66 @@ jobs_option = click.option(
 tokenizer_options_option = click.option(
     "-o", "--tokenizer-option", "tokenizer_options", multiple=True, metavar="KEY=VALUE",
     help="Tokenizer option, e.g. -o stem=true (values parsed as JSON when they can be).")
+
+
+def data_options(command):
+    """``--data FILE`` and how to read it: a user's own labelled reviews."""
+    options = [
+        click.option("--data", type=click.Path(exists=True),
+                     help="Your labelled reviews: a .csv, .tsv, .jsonl or .parquet file "
+                          "(optionally .gz), or a folder with one sub-folder per class."),
+        click.option("--text-column", default="text", show_default=True,
+                     help="--data: the column holding the review text."),
+        click.option("--label-column", default="label", show_default=True,
+                     help="--data: the column holding the label (a class or a rating)."),
+        click.option("--labels", "label_map", metavar="MAP",
+                     help="--data: values or inclusive ranges to classes, e.g. "
+                          "\"1-2=negative,4-5=positive\" (unmapped rows are dropped); "
+                          "default: the column's values are the classes."),
+        click.option("--id-column", help="--data: a column of unique row ids "
+                                         "(default: file name and line)."),
+        click.option("--test-data", type=click.Path(exists=True),
+                     help="--data: a test file laid out like --data."),
+        click.option("--test-fraction", type=float,
+                     help="--data: hold out this stratified, seeded share as test "
+                          "[default 0.2 without --test-data]."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def data_spec(data: str | None, text_column: str, label_column: str, label_map: str | None,
+              id_column: str | None, test_data: str | None,
+              test_fraction: float | None) -> dict | None:
+    """The ``--data`` options as a saved :class:`DataSpec` (None without ``--data``)."""
+    if data is None:
+        if test_data or test_fraction is not None or label_map:
+            raise HansentiError("--labels, --test-data and --test-fraction describe --data: "
+                                "give the file with --data")
+        return None
+    for path in (data, test_data):
+        if path:
+            check_suffix(path)
+    spec = DataSpec(train=str(Path(data).resolve()), text_column=text_column,
+                    label_column=label_column, labels=label_map, id_column=id_column,
+                    test=str(Path(test_data).resolve()) if test_data else None,
+                    test_fraction=test_fraction)
+    return spec.to_dict()
+
+
+def corpus_and_data(corpus: str | None, data: dict | None) -> tuple[str, dict | None]:
+    """The run's corpus name and, for a user's files (``--data`` or a ``.toml``
+    description), their saved description."""
+    if data is not None:
+        if corpus:
+            raise HansentiError("give --corpus or --data, not both")
+        return data["name"], data
+    corpus = corpus or "nsmc"
+    if is_description(corpus):
+        spec = DataSpec.from_toml(corpus)
+        return spec.name, spec.to_dict()
+    return corpus, None
 
 
 def parse_options(pairs: tuple[str, ...]) -> dict[str, object]:

@@ -9,8 +9,8 @@ import click
 
 from ..config import TrainConfig
 from ..errors import HansentiError
-from .options import (code_option, jobs_option, mirror_option, parse_options,
-                      tokenizer_options_option)
+from .options import (code_option, corpus_and_data, data_options, data_spec, jobs_option,
+                      mirror_option, parse_options, tokenizer_options_option)
 
 DEFAULT_JOBS = 2
 
@@ -18,7 +18,9 @@ DEFAULT_JOBS = 2
 @click.command("train")
 @code_option
 @mirror_option
-@click.option("--corpus", default="nsmc", show_default=True, help="Labelled corpus to train on.")
+@click.option("--corpus", help="Labelled corpus to train on: a name (hansenti corpora list) "
+                                "or a .toml description of your files  [default: nsmc]")
+@data_options
 @click.option("-t", "--tokenizer", default="mecab", show_default=True)
 @tokenizer_options_option
 @click.option("-m", "--model", default="cnn", show_default=True,
@@ -44,6 +46,14 @@ DEFAULT_JOBS = 2
 @click.option("--pseudo-labels", type=click.Path(file_okay=False),
               help="Also train on the reviews labelled by hansenti distil (soft targets); "
                    "the teachers must share this run's corpus, seed and validation split.")
+@click.option("--metric", type=click.Choice(["auto", "accuracy", "macro_f1"]), default="auto",
+              show_default=True,
+              help="Validation score that chooses the epoch (or C); auto: macro_f1 when the "
+                   "classes are imbalanced (largest/smallest >= 1.5), else accuracy.")
+@click.option("--class-weight", type=click.Choice(["auto", "none", "balanced"]),
+              default="auto", show_default=True,
+              help="Weight the loss by inverse class frequency; auto: balanced on imbalanced "
+                   "classes (nblr tries both and keeps the better on validation).")
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--limit", type=click.IntRange(min=10), default=None,
               help="Quick run: a stratified slice of N train and N/3 test documents.")
@@ -52,23 +62,28 @@ DEFAULT_JOBS = 2
 @click.option("--runs-dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--name", help="Run folder name (default: corpus-tokenizer-model).")
 @click.option("--resume", is_flag=True, help="Continue an interrupted run of this --name.")
-def train_command(mirror: str | None, corpus: str, tokenizer: str,
+def train_command(mirror: str | None, corpus: str | None, data: str | None,
+                  text_column: str, label_column: str, label_map: str | None,
+                  id_column: str | None, test_data: str | None, test_fraction: float | None,
+                  tokenizer: str,
                   tokenizer_options: tuple[str, ...], model: str, model_options: tuple[str, ...],
                   embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None,
                   min_freq: int, maxlen: str, padding: str, truncating: str,
                   validation_fraction: float, refit: bool, pseudo_labels: str | None,
-                  seed: int, limit: int | None, jobs: int, runs_dir: str, name: str | None,
-                  resume: bool) -> None:
+                  metric: str, class_weight: str, seed: int, limit: int | None, jobs: int,
+                  runs_dir: str, name: str | None, resume: bool) -> None:
     """Train a classifier; the epoch is chosen on validation, test is scored once."""
     from ..train import train
 
+    corpus, spec = corpus_and_data(corpus, data_spec(data, text_column, label_column, label_map,
+                                                     id_column, test_data, test_fraction))
     config = TrainConfig(
-        corpus=corpus, tokenizer=tokenizer, tokenizer_options=parse_options(tokenizer_options),
+        corpus=corpus, data=spec, tokenizer=tokenizer, tokenizer_options=parse_options(tokenizer_options),
         model=model, model_options=parse_options(model_options), embeddings=embeddings,
         freeze_embeddings=freeze_embeddings, max_vocab=max_vocab,
         min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
         validation_fraction=validation_fraction, refit=refit, pseudo_labels=pseudo_labels,
-        seed=seed, limit=limit)
+        metric=metric, class_weight=class_weight, seed=seed, limit=limit)
     run_dir = Path(runs_dir) / (name or f"{corpus}-{tokenizer}-{model}")
     try:
         metrics = train(config, run_dir, resume=resume, mirror=mirror, jobs=jobs)
@@ -76,31 +91,53 @@ def train_command(mirror: str | None, corpus: str, tokenizer: str,
         click.echo(f"interrupted: continue with hansenti train --runs-dir {runs_dir} "
                    f"--name {run_dir.name} --resume", err=True)
         raise
-    test = metrics["test"]
-    click.echo(f"{run_dir}: test accuracy {test['accuracy']:.4f} (F1 {test['f1']:.4f}) on "
-               f"{test['examples']:,} reviews; validation accuracy "
-               f"{metrics['validation_accuracy']:.4f} at {metrics['best']}"
-               + (f", then refitted on {metrics['refit']['documents']:,} reviews"
-                  if metrics.get("refit") else ""))
+    click.echo(train_summary(run_dir, metrics))
+
+
+def train_summary(run_dir: Path, metrics: dict) -> str:
+    """What a finished run measured, in two lines: test, the baseline, what chose."""
+    test, validation = metrics["test"], metrics["validation"]
+    baseline = test["majority_baseline"]
+    dropped = sum(f["unmapped"] for f in metrics["data"]["files"])
+    recalls = ", ".join(f"{name} {scores['recall']:.3f}"
+                        for name, scores in test["per_class"].items())
+    return (f"{run_dir}: test accuracy {test['accuracy']:.4f}, macro-F1 {test['macro_f1']:.4f} "
+            f"on {test['examples']:,} reviews (majority class {baseline['class']!r}: "
+            f"{baseline['accuracy']:.4f}); recall {recalls}\n"
+            f"chosen on validation by {validation['metric']} ({validation['score']:.4f}) at "
+            f"{metrics['best']}"
+            + (f", then refitted on {metrics['refit']['documents']:,} reviews"
+               if metrics.get("refit") else "")
+            + (f"; {dropped:,} rows left out by --labels" if dropped else ""))
 
 
 @click.command("evaluate")
 @mirror_option
-@click.option("--corpus", help="Corpus to score (default: the run's own).")
+@click.option("--corpus", help="Corpus to score: a name or a .toml description (default: "
+                               "the run's own, with its own test rows).")
+@data_options
 @click.option("--split", default="test", show_default=True)
 @jobs_option
 @click.argument("run_dir", type=click.Path())
-def evaluate_command(mirror: str | None, corpus: str | None, split: str, jobs: int,
-                     run_dir: str) -> None:
-    """Accuracy, precision, recall, F1 and confusion matrix of RUN_DIR on a corpus split."""
+def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
+                     text_column: str, label_column: str, label_map: str | None,
+                     id_column: str | None, test_data: str | None, test_fraction: float | None,
+                     split: str, jobs: int, run_dir: str) -> None:
+    """Accuracy, macro-F1, per-class scores and confusion matrix of RUN_DIR on a corpus split."""
     from ..train import evaluate
 
-    click.echo(json.dumps(evaluate(run_dir, corpus, split, mirror, jobs), indent=2))
+    if test_data or test_fraction is not None:
+        raise HansentiError("evaluate scores every row of --data: drop --test-data and "
+                            "--test-fraction")
+    spec = data_spec(data, text_column, label_column, label_map, id_column, None, None)
+    if spec is not None and corpus:
+        raise HansentiError("give --corpus or --data, not both")
+    click.echo(json.dumps(evaluate(run_dir, corpus, split, mirror, jobs, spec), indent=2))
 
 
 @click.command("predict")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False),
-              help="A .csv, .tsv, .jsonl or .txt file (one review a line) to score.")
+              help="A .csv, .tsv, .jsonl, .parquet or .txt file (one review a line) to score.")
 @click.option("--column", default="text", show_default=True,
               help="Text column (CSV/TSV header, JSON key).")
 @click.option("--output", type=click.Path(dir_okay=False), help="Scored CSV to write.")
@@ -127,8 +164,8 @@ def predict_command(input_path: str | None, column: str, output: str | None, bat
                    + (f" ({report.skipped:,} rows skipped)" if report.skipped else ""))
         return
     probabilities = predictor.predict(texts, n_jobs=jobs)
-    for text, label, probability in zip(texts, predictor.labels(probabilities), probabilities):
-        click.echo(f"{label}\t{probability:.4f}\t{text}")
+    for text, label, row in zip(texts, predictor.labels(probabilities), probabilities):
+        click.echo(f"{label}\t{row.max():.4f}\t{text}")
         if explain:
             top = predictor.explain(text).top(6)
             click.echo("\t" + "  ".join(f"{token} {effect:+.3f}" for token, effect in top))

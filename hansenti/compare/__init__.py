@@ -9,6 +9,7 @@ import platform
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from .. import atomic
 from ..errors import HansentiError
@@ -23,14 +24,17 @@ STUDY_FILE = "study.json"
 
 def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
               seeds: int | None, profile_name: str, out_dir: str | Path,
-              mirror: str | None = None, jobs: int = 1, command: str = "") -> Path:
-    """Run (or continue) a study into ``out_dir`` and write its report; returns report.md."""
+              mirror: str | None = None, jobs: int = 1, command: str = "",
+              data: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
+    ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
+    descriptions."""
     if profile_name not in PROFILES:
         raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
     profile = PROFILES[profile_name]
     out_dir = Path(out_dir)
     cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
-                          seeds or profile.seeds)
+                          seeds or profile.seeds, data)
     study = open_study(out_dir, profile)
     started, stamp = time.perf_counter(), datetime.now(timezone.utc)
     try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from ..ensemble import ENSEMBLE_FILE, ensemble
 from ..run import METRICS_FILE, RunDir
 from .matrix import Cell
 from .runner import RUNS_DIR
+
+log = logging.getLogger("hansenti")
 
 ENSEMBLES_DIR = "ensembles"
 ENSEMBLES_FILE = "ensembles.csv"
@@ -28,6 +31,9 @@ def ensemble_seeds(cells: list[Cell], out_dir: Path, mirror: str | None,
     rows = []
     for (corpus, seed), run_dirs in by_seed.items():
         if len(run_dirs) < 2 or not all(RunDir(run_dir).finished for run_dir in run_dirs):
+            continue
+        if len(RunDir(run_dirs[0]).classes()) != 2:
+            log.info("%s: no ensemble (they mix P(positive) of two-class runs)", corpus)
             continue
         target = out_dir / ENSEMBLES_DIR / corpus / f"seed{seed}"
         result = saved_ensemble(target, run_dirs) or ensemble(run_dirs, target, mirror, jobs)

@@ -109,6 +109,8 @@ class Cell:
     tokenizer: TokenizerSpec
     model: str
     seed: int
+    #: a user's files (a :class:`~hansenti.corpora.DataSpec` as JSON), None for a named corpus
+    data: str | None = None
 
     @property
     def key(self) -> str:
@@ -123,7 +125,9 @@ class Cell:
         accepted = accepted_options(self.model)
         options = {key: value for key, value in profile.model_options.get(self.model, {}).items()
                    if accepted is None or key in accepted}
-        return TrainConfig(corpus=self.corpus, tokenizer=self.tokenizer.name,
+        return TrainConfig(corpus=self.corpus,
+                           data=json.loads(self.data) if self.data else None,
+                           tokenizer=self.tokenizer.name,
                            tokenizer_options=dict(self.tokenizer.options), model=self.model,
                            model_options=options,
                            maxlen=profile.maxlen.get(self.corpus, "mean+2std"),
@@ -141,24 +145,30 @@ class Skipped:
 
 
 def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
-         seeds: int) -> tuple[list[Cell], list[Skipped]]:
+         seeds: int, data: dict[str, dict[str, Any]] | None = None
+         ) -> tuple[list[Cell], list[Skipped]]:
     """Every runnable cell, seed by seed (an interrupted study has whole seeds of the
     matrix, not whole tokenizers); and the combinations that cannot run
     (a Korean analyser on English text, a backend that is not installed). Unknown names
-    are errors."""
+    are errors. ``data`` maps the names of users' file corpora to their descriptions."""
     from ..models import models
 
+    data = data or {}
     for name in model_names:
         models.get(name)  # unknown model names are user errors, not skipped cells
     reasons: dict[tuple[str, TokenizerSpec], str | None] = {}
     for corpus in corpus_names:
-        language = corpora.get(corpus).language
+        language = data[corpus]["language"] if corpus in data else corpora.get(corpus).language
+        standard = DEFAULT_TOKENIZERS.get(corpus) or DEFAULT_TOKENIZERS[
+            "nsmc" if language == "ko" else "imdb"]
         specs = ([TokenizerSpec.parse(text) for text in tokenizer_texts] if tokenizer_texts
-                 else list(DEFAULT_TOKENIZERS.get(corpus, ())))
+                 else list(standard))
         reasons.update({(corpus, tokenizer): unusable(tokenizer, language) for tokenizer in specs})
     skipped = [Skipped(corpus, tokenizer.label, model, reason)
                for (corpus, tokenizer), reason in reasons.items() if reason for model in model_names]
-    cells = [Cell(corpus, tokenizer, model, seed) for seed in range(1, seeds + 1)
+    as_json = {name: json.dumps(spec, sort_keys=True) for name, spec in data.items()}
+    cells = [Cell(corpus, tokenizer, model, seed, as_json.get(corpus))
+             for seed in range(1, seeds + 1)
              for (corpus, tokenizer), reason in reasons.items() if not reason
              for model in model_names]
     return cells, skipped

@@ -25,7 +25,7 @@ log = logging.getLogger("hansenti")
 RUNS_DIR = "runs"
 RESULTS_FILE = "results.csv"
 COLUMNS = ("corpus", "tokenizer", "tokenizer_spec", "model", "seed", "status", "reason",
-           "test_accuracy", "test_f1", "validation_accuracy", "chosen", "tokens_per_doc",
+           "test_accuracy", "test_f1", "test_macro_f1", "validation_accuracy", "chosen", "tokens_per_doc",
            "vocab_size", "test_oov_rate", "maxlen", "maxlen_coverage", "parameters",
            "tokenize_seconds", "seconds_per_epoch", "train_seconds", "run_dir")
 
@@ -48,7 +48,8 @@ class CellResult:
         if self.metrics:
             m = self.metrics
             row.update({
-                "test_accuracy": m["test"]["accuracy"], "test_f1": m["test"]["f1"],
+                "test_accuracy": m["test"]["accuracy"], "test_f1": m["test"].get("f1"),
+                "test_macro_f1": m["test"].get("macro_f1"),
                 "validation_accuracy": m["validation_accuracy"],
                 "chosen": json.dumps(m["best"]), "tokens_per_doc": m["tokens_per_doc"],
                 "vocab_size": m["vocab_size"], "test_oov_rate": m["test_oov_rate"],

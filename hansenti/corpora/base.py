@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar, Iterator, Sequence
 
 from ..errors import CorpusError
+from ..labels import BINARY
 from .fetch import RemoteFile, ensure_file, home_dir, mirror_dir, recorded_sha256
 
 log = logging.getLogger("hansenti")
@@ -22,7 +23,8 @@ SHOWN_PROBLEMS = 5
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    """One document: ``label`` is 1 positive, 0 negative, None unlabelled."""
+    """One document: ``label`` is the index of its class in the corpus's ``classes``
+    (0 negative, 1 positive for binary corpora), None unlabelled."""
 
     id: str
     text: str
@@ -42,6 +44,8 @@ class LoadReport:
     empty: int = 0
     malformed: int = 0
     excluded: int = 0
+    #: rows whose label a label map leaves out (own files: ``--labels``)
+    unmapped: int = 0
     problems: list[str] = field(default_factory=list)
     first_malformed: str | None = None
 
@@ -59,7 +63,8 @@ class LoadReport:
     def summary(self) -> str:
         parts = [f"{self.rows:,} rows", f"{self.kept:,} kept"]
         parts += [f"{n:,} {what}" for n, what in ((self.empty, "empty"),
-                  (self.malformed, "malformed"), (self.excluded, "excluded")) if n]
+                  (self.malformed, "malformed"), (self.excluded, "excluded"),
+                  (self.unmapped, "left out by the label map")) if n]
         return f"{self.source}: " + ", ".join(parts)
 
 
@@ -97,6 +102,8 @@ class Corpus(ABC):
     files: ClassVar[tuple[RemoteFile, ...]]
     splits: ClassVar[tuple[str, ...]]
     labelled: ClassVar[bool] = True
+    #: class names, in label order (``Review.label`` indexes them)
+    classes: tuple[str, ...] = BINARY
     #: the corpus's folder inside a mirror (the publisher's project name)
     mirror_folder: ClassVar[str]
 

@@ -16,7 +16,7 @@ Documents = Sequence[Sequence[str]]
 
 
 class Classifier(ABC):
-    """A binary sentiment classifier over tokenized documents."""
+    """A sentiment classifier over tokenized documents, for two or more classes."""
 
     name: ClassVar[str] = ""
     #: whether ``TrainConfig.embeddings`` (pre-trained vectors) can initialise it
@@ -25,12 +25,21 @@ class Classifier(ABC):
     accepts_soft_labels: ClassVar[bool] = False
     #: the ``TrainConfig.model_options`` it reads; None: it checks them itself
     accepted_options: ClassVar[tuple[str, ...] | None] = None
+    #: how many classes it predicts (set by :meth:`set_task`; :meth:`load` reads it back)
+    n_classes: int = 2
+    #: what chooses epochs (or C) on validation: "accuracy" or "macro_f1"
+    metric: str = "accuracy"
+
+    def set_task(self, n_classes: int, metric: str) -> None:
+        """Say, before :meth:`fit`, how many classes the labels have (0..n-1) and which
+        validation score to choose by."""
+        self.n_classes, self.metric = n_classes, metric
 
     @abstractmethod
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
             valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
-        """Train, choosing epochs/hyper-parameters on the validation data only; return one
-        history row per epoch (or per candidate). ``workdir`` holds resumable state;
+        """Train, choosing epochs/hyper-parameters on the validation data only (by
+        ``val_<metric>``); return one history row per epoch (or per candidate). ``workdir`` holds resumable state;
         ``vocab`` was built from ``fit_docs`` (models that need no ids may ignore it)."""
 
     def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
@@ -46,7 +55,7 @@ class Classifier(ABC):
 
     @abstractmethod
     def predict_proba(self, docs: Documents) -> np.ndarray:
-        """Probability of the positive class for each document."""
+        """Probabilities, one row per document and one column per class."""
 
     @abstractmethod
     def save(self, directory: Path) -> None:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from ..config import NetworkOptions
-from .keras_classifier import register_keras_model
+from .keras_classifier import output_layer, register_keras_model
 
 
 @register_keras_model("cnn", uses=("embedding_dropout", "filters", "kernel_sizes"))
-def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int):
+def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int, classes: int):
     """Embedding -> dropout -> one Conv1D + global max pooling per kernel size -> concat ->
-    dropout -> sigmoid (Kim 2014)."""
+    dropout -> sigmoid/softmax (Kim 2014)."""
     import keras
 
-    inputs = keras.Input(shape=(maxlen,), dtype="int32")
+    inputs = keras.Input(shape=(None,), dtype="int32")  # any length
     x = keras.layers.Embedding(vocab_size, options.embedding_dim)(inputs)
     x = keras.layers.Dropout(options.embedding_dropout)(x)
     pooled = [keras.layers.GlobalMaxPooling1D()(
@@ -21,18 +21,18 @@ def build_cnn(options: NetworkOptions, vocab_size: int, maxlen: int):
         for size in options.kernel_sizes]
     x = keras.layers.Concatenate()(pooled) if len(pooled) > 1 else pooled[0]
     x = keras.layers.Dropout(options.dropout)(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    outputs = output_layer(classes)(x)
     return keras.Model(inputs, outputs)
 
 
 @register_keras_model("gmp", uses=())
-def build_gmp(options: NetworkOptions, vocab_size: int, maxlen: int):
-    """The seed tutorial's smallest model: embedding -> global max pooling -> sigmoid."""
+def build_gmp(options: NetworkOptions, vocab_size: int, maxlen: int, classes: int):
+    """The seed tutorial's smallest model: embedding -> global max pooling -> sigmoid/softmax."""
     import keras
 
-    inputs = keras.Input(shape=(maxlen,), dtype="int32")
+    inputs = keras.Input(shape=(None,), dtype="int32")  # any length
     x = keras.layers.Embedding(vocab_size, options.embedding_dim)(inputs)
     x = keras.layers.GlobalMaxPooling1D()(x)
     x = keras.layers.Dropout(options.dropout)(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    outputs = output_layer(classes)(x)
     return keras.Model(inputs, outputs)

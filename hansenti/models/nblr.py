@@ -1,5 +1,6 @@
 """NB-weighted logistic regression over token n-grams: the strong non-neural baseline
-(Wang & Manning 2012, "Baselines and Bigrams"), C chosen on the validation split."""
+(Wang & Manning 2012, "Baselines and Bigrams"), C (and, on imbalanced classes, the class
+weighting) chosen on the validation split."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 from .. import atomic
 from ..config import NBLROptions, TrainConfig, checked_options
 from ..errors import RunDirError
+from ..metrics import is_imbalanced, score
 from ..vocab import Vocab
 from .base import Classifier, Documents, models
 
@@ -25,35 +27,67 @@ NGRAMS_FILE = "nblr_ngrams.json"
 SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
 
 
-def logistic(c: float, x, labels: np.ndarray):
+def logistic(c: float, x, labels: np.ndarray, class_weight: str | None = None):
     """Logistic regression with inverse regularisation ``c``, fitted on ``x``."""
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=c, max_iter=1000, solver="liblinear").fit(x, labels)
+    return LogisticRegression(C=c, max_iter=1000, solver="liblinear",
+                              class_weight=class_weight).fit(x, labels)
 
 
-def fit_logistic(c: float, x_fit, fit_labels: np.ndarray, x_valid,
-                 valid_labels: np.ndarray) -> tuple[dict[str, float], np.ndarray, float]:
-    """One point of the C grid: (history row, coefficients, intercept)."""
-    model = logistic(c, x_fit, fit_labels)
-    row = {"C": c, "accuracy": model.score(x_fit, fit_labels),
-           "val_accuracy": model.score(x_valid, valid_labels)}
-    return row, model.coef_[0], float(model.intercept_[0])
+def one_vs_rest(c: float, class_weight: str | None, x, ratios: np.ndarray,
+                labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and intercepts of one binary problem per row of ``ratios``: class 1
+    against class 0 for two classes, else each class against the rest."""
+    rows = [(labels == 1) if len(ratios) == 1 else (labels == index)
+            for index in range(len(ratios))]
+    fitted = [logistic(c, x.multiply(ratio).tocsr(), target.astype(int), class_weight)
+              for ratio, target in zip(ratios, rows)]
+    return (np.stack([model.coef_[0] for model in fitted]),
+            np.array([model.intercept_[0] for model in fitted]))
+
+
+def probabilities_of(x, ratios: np.ndarray, coef: np.ndarray,
+                     intercept: np.ndarray) -> np.ndarray:
+    """One column per class: the sigmoid for two classes, the one-vs-rest sigmoids
+    normalised to sum to one for more."""
+    scores = np.column_stack([x.multiply(ratio).tocsr() @ weights + bias
+                              for ratio, weights, bias in zip(ratios, coef, intercept)])
+    sigmoid = 1 / (1 + np.exp(-scores))
+    if len(ratios) == 1:
+        return np.column_stack([1 - sigmoid[:, 0], sigmoid[:, 0]])
+    return sigmoid / sigmoid.sum(axis=1, keepdims=True)
+
+
+def grid_point(c: float, class_weight: str | None, x_fit, fit_labels: np.ndarray,
+               x_valid, valid_labels: np.ndarray, ratios: np.ndarray):
+    """One point of the (C, class weight) grid: (history row, coefficients, intercepts)."""
+    coef, intercept = one_vs_rest(c, class_weight, x_fit, ratios, fit_labels)
+    row = {"C": c, "class_weight": class_weight or "none",
+           "accuracy": score("accuracy", fit_labels,
+                             probabilities_of(x_fit, ratios, coef, intercept))}
+    valid = probabilities_of(x_valid, ratios, coef, intercept)
+    row["val_accuracy"] = score("accuracy", valid_labels, valid)
+    row["val_macro_f1"] = score("macro_f1", valid_labels, valid)
+    return row, coef, intercept
 
 
 class NBLRClassifier(Classifier):
-    """Binary n-gram features scaled by naive-Bayes log-count ratios, then logistic regression."""
+    """Binary n-gram features scaled by naive-Bayes log-count ratios, then logistic
+    regression (one-vs-rest, each class with its own ratios, for more than two classes)."""
 
     name = "nblr"
     accepted_options = tuple(f.name for f in dataclasses.fields(NBLROptions))
 
     def __init__(self, config: TrainConfig) -> None:
         self.options = checked_options(NBLROptions, config.model_options, self.name)
+        self.class_weight = config.class_weight
         self.ngram_index: dict[str, int] = {}
-        self.ratios = np.zeros(0)
-        self.coef = np.zeros(0)
-        self.intercept = 0.0
+        self.ratios = np.zeros((1, 0))
+        self.coef = np.zeros((1, 0))
+        self.intercept = np.zeros(1)
         self.C = 0.0
+        self.chosen_weight = "none"
 
     def ngrams(self, doc: list[str]) -> list[str]:
         grams = list(doc)
@@ -61,76 +95,106 @@ class NBLRClassifier(Classifier):
             grams += [SEPARATOR.join(doc[i:i + n]) for i in range(len(doc) - n + 1)]
         return grams
 
-    def features(self, docs: Documents):
+    def counts(self, docs: Documents):
         from sklearn.feature_extraction.text import CountVectorizer
 
         vectorizer = CountVectorizer(analyzer=self.ngrams, binary=True,
                                      vocabulary=self.ngram_index, dtype=np.float32)
-        return vectorizer.transform(docs).multiply(self.ratios).tocsr()
+        return vectorizer.transform(docs).tocsr()
 
-    def fit_features(self, docs: Documents, labels: np.ndarray):
-        """Learn the n-grams of ``docs`` and their NB ratios; return the scaled features."""
+    def fit_counts(self, docs: Documents, labels: np.ndarray):
+        """Learn the n-grams of ``docs`` and their NB ratios (one row per binary
+        problem); return the binary n-gram counts."""
         from sklearn.feature_extraction.text import CountVectorizer
 
         counts = CountVectorizer(analyzer=self.ngrams, binary=True, min_df=self.options.min_df,
                                  dtype=np.float32)
-        x = counts.fit_transform(docs)
+        x = counts.fit_transform(docs).tocsr()
         self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
-        positive = self.options.alpha + np.asarray(x[labels == 1].sum(axis=0)).ravel()
-        negative = self.options.alpha + np.asarray(x[labels == 0].sum(axis=0)).ravel()
-        self.ratios = np.log((positive / positive.sum()) / (negative / negative.sum()))
-        return x.multiply(self.ratios).tocsr()
+        targets = [1] if self.n_classes == 2 else range(self.n_classes)
+        self.ratios = np.stack([self.log_count_ratio(x, labels == target) for target in targets])
+        return x
+
+    def log_count_ratio(self, x, inside: np.ndarray) -> np.ndarray:
+        alpha = self.options.alpha
+        positive = alpha + np.asarray(x[inside].sum(axis=0)).ravel()
+        negative = alpha + np.asarray(x[~inside].sum(axis=0)).ravel()
+        return np.log((positive / positive.sum()) / (negative / negative.sum()))
+
+    def weight_grid(self, labels: np.ndarray) -> tuple[str | None, ...]:
+        """Class weights to try: both on imbalanced classes under "auto"."""
+        if self.class_weight == "balanced":
+            return ("balanced",)
+        if self.class_weight == "auto" and is_imbalanced(labels, self.n_classes):
+            return (None, "balanced")
+        return (None,)
 
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
             valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
-        x_fit = self.fit_features(fit_docs, fit_labels)
-        x_valid = self.features(valid_docs)
-        log.info("nblr: %d n-grams; searching C in %s on validation",
-                 len(self.ngram_index), self.options.c_grid)
+        fit_labels = np.asarray(fit_labels, dtype=int)
+        x_fit = self.fit_counts(fit_docs, fit_labels)
+        x_valid = self.counts(valid_docs)
+        grid = [(c, weight) for weight in self.weight_grid(fit_labels)
+                for c in self.options.c_grid]
+        log.info("nblr: %d n-grams; searching C in %s (class weights %s) on validation by %s",
+                 len(self.ngram_index), self.options.c_grid,
+                 "/".join(w or "none" for w in self.weight_grid(fit_labels)), self.metric)
         from joblib import Parallel, delayed
 
-        # liblinear holds the GIL: the C values are fitted in worker processes, side by side
-        fitted = Parallel(n_jobs=min(len(self.options.c_grid), os.cpu_count() or 1))(
-            delayed(fit_logistic)(c, x_fit, fit_labels, x_valid, valid_labels)
-            for c in self.options.c_grid)
+        # liblinear holds the GIL: the grid points are fitted in worker processes
+        fitted = Parallel(n_jobs=min(len(grid), os.cpu_count() or 1))(
+            delayed(grid_point)(c, weight, x_fit, fit_labels, x_valid,
+                                valid_labels, self.ratios) for c, weight in grid)
         history = [row for row, _, _ in fitted]
-        # the first of equally good C values, as the grid lists them
-        row, coef, intercept = max(fitted, key=lambda result: result[0]["val_accuracy"])
-        self.C, self.coef, self.intercept = row["C"], coef, intercept
+        # the first of equally good points, as the grid lists them
+        row, coef, intercept = max(fitted, key=lambda result: result[0][f"val_{self.metric}"])
+        self.C, self.chosen_weight = row["C"], row["class_weight"]
+        self.coef, self.intercept = coef, intercept
         return history
 
     def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
               chosen: dict[str, float]) -> list[dict[str, float]]:
-        x = self.fit_features(docs, labels)
-        model = logistic(chosen["C"], x, labels)
-        self.C, self.coef, self.intercept = chosen["C"], model.coef_[0], float(model.intercept_[0])
-        return [{"C": self.C, "accuracy": model.score(x, labels)}]
+        labels = np.asarray(labels, dtype=int)
+        x = self.fit_counts(docs, labels)
+        weight = chosen.get("class_weight", "none")
+        self.C, self.chosen_weight = chosen["C"], weight
+        self.coef, self.intercept = one_vs_rest(self.C, None if weight == "none" else weight,
+                                                x, self.ratios, labels)
+        return [{"C": self.C, "class_weight": weight,
+                 "accuracy": score("accuracy", labels, self.predict_counts(x))}]
+
+    def predict_counts(self, x) -> np.ndarray:
+        return probabilities_of(x, self.ratios, self.coef, self.intercept)
 
     def predict_proba(self, docs: Documents) -> np.ndarray:
-        scores = self.features(docs) @ self.coef + self.intercept
-        return 1 / (1 + np.exp(-scores))
+        return self.predict_counts(self.counts(docs))
 
     def save(self, directory: Path) -> None:
         ngrams = sorted(self.ngram_index, key=self.ngram_index.get)
         atomic.write_json(directory / NGRAMS_FILE, ngrams)
         with atomic.atomic_open(directory / WEIGHTS_FILE, "wb") as handle:
-            np.savez(handle, ratios=self.ratios, coef=self.coef,
-                     intercept=np.array([self.intercept]), C=np.array([self.C]))
+            np.savez(handle, ratios=self.ratios, coef=self.coef, intercept=self.intercept,
+                     C=np.array([self.C]), class_weight=np.array([self.chosen_weight]))
 
     def load(self, directory: Path) -> None:
         try:
             ngrams = json.loads((directory / NGRAMS_FILE).read_text(encoding="utf-8"))
             with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as data:
-                self.ratios, self.coef = data["ratios"], data["coef"]
-                self.intercept, self.C = float(data["intercept"][0]), float(data["C"][0])
+                self.ratios = np.atleast_2d(data["ratios"])
+                self.coef = np.atleast_2d(data["coef"])
+                self.intercept = np.atleast_1d(data["intercept"]).astype(float)
+                self.C = float(data["C"][0])
+                self.chosen_weight = str(data["class_weight"][0]) if "class_weight" in data \
+                    else "none"
         except (OSError, ValueError, KeyError) as error:
             raise RunDirError(f"nblr files in {directory} are missing or corrupt ({error}): "
                               "train the run again") from error
         self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}
+        self.n_classes = 2 if len(self.ratios) == 1 else len(self.ratios)
 
     def summary(self) -> dict[str, Any]:
-        return {"parameters": int(self.coef.size + 1), "ngrams": len(self.ngram_index),
-                "C": self.C}
+        return {"parameters": int(self.coef.size + self.intercept.size),
+                "ngrams": len(self.ngram_index), "C": self.C, "class_weight": self.chosen_weight}
 
 
 models.register("nblr", NBLRClassifier)

@@ -18,22 +18,24 @@ import numpy as np
 
 from .. import atomic
 from ..faults import failpoint
+from ..metrics import score
 from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
 from .keras_classifier import save_model
 
 log = logging.getLogger("hansenti")
 
-MONITOR = "val_accuracy"
-
 
 class EpochProgress(keras.callbacks.Callback):
     """Per-epoch bookkeeping in ``workdir``: history.json, the latest model (for --resume)
-    and the best one by validation accuracy; stops after ``patience`` epochs without gain.
-    With ``validated=False`` (a refit on all of train) the latest epoch counts as the best."""
+    and the best one by ``monitor`` (a validation score); stops after ``patience`` epochs
+    without gain. With ``validated=False`` (a refit on all of train) the latest epoch
+    counts as the best."""
 
-    def __init__(self, workdir: Path, patience: int, validated: bool = True) -> None:
+    def __init__(self, workdir: Path, patience: int, validated: bool = True,
+                 monitor: str = "val_accuracy") -> None:
         super().__init__()
         self.validated = validated
+        self.monitor = monitor
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.history_path = workdir / "history.json"
@@ -60,7 +62,7 @@ class EpochProgress(keras.callbacks.Callback):
         return self.model_path(self.best_epoch() if self.validated else len(self.history))
 
     def best_epoch(self) -> int:
-        scores = [row[MONITOR] for row in self.history]
+        scores = [row[self.monitor] for row in self.history]
         return int(np.argmax(scores)) + 1 if scores else 0
 
     def finished(self, epochs: int) -> bool:
@@ -86,8 +88,23 @@ class EpochProgress(keras.callbacks.Callback):
             if stale not in keep:
                 stale.unlink(missing_ok=True)
         if self.finished(len(self.history) + 1):
-            log.info("no gain in %s for %d epochs: stopping", MONITOR, self.patience)
+            log.info("no gain in %s for %d epochs: stopping", self.monitor, self.patience)
             self.model.stop_training = True
+
+
+class ValidationScore(keras.callbacks.Callback):
+    """Adds ``val_<metric>`` (e.g. macro-F1, which Keras does not compute) to each epoch's
+    logs, for :class:`EpochProgress` to choose by; listed before it."""
+
+    def __init__(self, metric: str, x: np.ndarray, labels: np.ndarray) -> None:
+        super().__init__()
+        self.metric, self.x, self.labels = metric, x, labels
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        output = self.model.predict(self.x, batch_size=1024, verbose=0)
+        probabilities = output[:, 0] if output.shape[1] == 1 else output
+        if logs is not None:
+            logs[f"val_{self.metric}"] = score(self.metric, self.labels, probabilities)
 
 
 class EpochBar(keras.callbacks.ProgbarLogger):

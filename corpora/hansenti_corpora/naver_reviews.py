@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from .base import Corpus, LoadReport, Review, Split
-from .fetch import RemoteFile
+from hansenti.corpora.base import Corpus, LoadReport, Review, Split
+from hansenti.corpora.fetch import RemoteFile
+from hansenti.corpora.tsv import read_rows
+
 from .nsmc import NSMC
-from .tsv import read_rows
 
 HEADER = ("id", "movie_id", "rating", "document")
 

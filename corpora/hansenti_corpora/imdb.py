@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .base import Corpus, LoadReport, Review, Split
-from .fetch import RemoteFile, safe_extract
+from hansenti.corpora.base import Corpus, LoadReport, Review, Split
+from hansenti.corpora.fetch import RemoteFile, safe_extract
 
 ARCHIVE = "aclImdb_v1.tar.gz"
 _FILE_NAME = re.compile(r"(\d+)_(\d+)\.txt")
