@@ -10,8 +10,6 @@ import numpy as np
 
 from .corpora import Split
 
-LABEL_NAMES = {0: "negative", 1: "positive", None: "unlabelled"}
-
 
 @dataclass(frozen=True)
 class LengthStats:
@@ -33,19 +31,21 @@ class LengthStats:
                    float(np.percentile(lengths, 95)), int(lengths.max()), vocab)
 
 
-def describe_split(split: Split, tokenized: Mapping[str, Sequence[Sequence[str]]]) -> str:
+def describe_split(split: Split, tokenized: Mapping[str, Sequence[Sequence[str]]],
+                   classes: Sequence[str] = ("negative", "positive")) -> str:
     """A few lines a person reads: counts, class balance, and length statistics of each
     tokenization in ``tokenized`` (tokenizer name -> token lists of the split's documents)."""
     report = split.report
     skipped = [f"{n:,} {what}" for n, what in ((report.empty, "empty"),
-               (report.malformed, "malformed"), (report.excluded, "excluded")) if n]
+               (report.malformed, "malformed"), (report.excluded, "excluded"),
+               (report.unmapped, "left out by the label map")) if n]
     lines = [f"{split.name}: {report.rows:,} rows, {len(split):,} documents"
              + (f" ({', '.join(skipped)} skipped)" if skipped else "")]
     if not len(split):
         return lines[0]
     labels = Counter(split.labels)
     lines.append("  labels: " + "  ".join(
-        f"{LABEL_NAMES[label]} {n:,} ({n / len(split):.1%})"
+        f"{'unlabelled' if label is None else classes[label]} {n:,} ({n / len(split):.1%})"
         for label, n in sorted(labels.items(), key=lambda item: str(item[0]))))
     groups = {record.group for record in split.records if record.group is not None}
     if groups:

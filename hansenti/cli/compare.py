@@ -33,6 +33,7 @@ from .options import code_option, corpus_and_data, data_options, data_spec, mirr
 def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str | None,
                     text_column: str, label_column: str, label_map: str | None,
                     id_column: str | None, test_data: str | None, test_fraction: float | None,
+                  exclude: tuple[str, ...],
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
                     seeds: int | None, profile_name: str, jobs: int, out_dir: str) -> None:
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
@@ -42,7 +43,7 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
 
     names, specs = [], {}
     given = data_spec(data, text_column, label_column, label_map, id_column, test_data,
-                      test_fraction)
+                      test_fraction, exclude)
     references = [*corpus_names, *([None] if given else [])] or ["nsmc", "imdb"]
     for reference in references:
         name, spec = corpus_and_data(reference, given if reference is None else None)

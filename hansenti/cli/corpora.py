@@ -52,7 +52,8 @@ def fetch_command(mirror: str | None, no_verify: bool, names: tuple[str, ...]) -
 @click.argument("name")
 def info_command(mirror: str | None, no_verify: bool, strict: bool,
                  tokenizer_names: tuple[str, ...], jobs: int, name: str) -> None:
-    """Sizes, class balance and token-length statistics of corpus NAME."""
+    """Sizes, class balance and token-length statistics of corpus NAME (a registered name
+    or a .toml description of your files)."""
     corpus = open_corpus(name, mirror=mirror, verify=not no_verify, strict=strict)
     tokenizers = [build_tokenizer(tokenizer_name) for tokenizer_name in tokenizer_names]
     click.echo(f"{corpus.name}: {corpus.description}")
@@ -67,4 +68,4 @@ def info_command(mirror: str | None, no_verify: bool, strict: bool,
                                                     f"{name}-{split_name}", n_jobs=jobs)
                      for tokenizer in tokenizers}
         click.echo("")
-        click.echo(describe_split(split, tokenized))
+        click.echo(describe_split(split, tokenized, corpus.classes))

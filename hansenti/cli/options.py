@@ -59,6 +59,9 @@ def data_options(command):
         click.option("--test-fraction", type=float,
                      help="--data: hold out this stratified, seeded share as test "
                           "[default 0.2 without --test-data]."),
+        click.option("--exclude", multiple=True, metavar="CORPUS:SPLIT",
+                     help="--data: drop the rows whose --id-column id is in this corpus "
+                          "split, e.g. nsmc:test (repeatable)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -66,13 +69,13 @@ def data_options(command):
 
 
 def data_spec(data: str | None, text_column: str, label_column: str, label_map: str | None,
-              id_column: str | None, test_data: str | None,
-              test_fraction: float | None) -> dict | None:
+              id_column: str | None, test_data: str | None, test_fraction: float | None,
+              exclude: tuple[str, ...] = ()) -> dict | None:
     """The ``--data`` options as a saved :class:`DataSpec` (None without ``--data``)."""
     if data is None:
-        if test_data or test_fraction is not None or label_map:
-            raise HansentiError("--labels, --test-data and --test-fraction describe --data: "
-                                "give the file with --data")
+        if test_data or test_fraction is not None or label_map or exclude:
+            raise HansentiError("--labels, --test-data, --test-fraction and --exclude "
+                                "describe --data: give the file with --data")
         return None
     for path in (data, test_data):
         if path:
@@ -80,7 +83,7 @@ def data_spec(data: str | None, text_column: str, label_column: str, label_map: 
     spec = DataSpec(train=str(Path(data).resolve()), text_column=text_column,
                     label_column=label_column, labels=label_map, id_column=id_column,
                     test=str(Path(test_data).resolve()) if test_data else None,
-                    test_fraction=test_fraction)
+                    test_fraction=test_fraction, exclude=tuple(exclude))
     return spec.to_dict()
 
 

@@ -65,6 +65,7 @@ DEFAULT_JOBS = 2
 def train_command(mirror: str | None, corpus: str | None, data: str | None,
                   text_column: str, label_column: str, label_map: str | None,
                   id_column: str | None, test_data: str | None, test_fraction: float | None,
+                  exclude: tuple[str, ...],
                   tokenizer: str,
                   tokenizer_options: tuple[str, ...], model: str, model_options: tuple[str, ...],
                   embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None,
@@ -76,7 +77,8 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
     from ..train import train
 
     corpus, spec = corpus_and_data(corpus, data_spec(data, text_column, label_column, label_map,
-                                                     id_column, test_data, test_fraction))
+                                                     id_column, test_data, test_fraction,
+                                                     exclude))
     config = TrainConfig(
         corpus=corpus, data=spec, tokenizer=tokenizer, tokenizer_options=parse_options(tokenizer_options),
         model=model, model_options=parse_options(model_options), embeddings=embeddings,
@@ -122,6 +124,7 @@ def train_summary(run_dir: Path, metrics: dict) -> str:
 def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
                      text_column: str, label_column: str, label_map: str | None,
                      id_column: str | None, test_data: str | None, test_fraction: float | None,
+                  exclude: tuple[str, ...],
                      split: str, jobs: int, run_dir: str) -> None:
     """Accuracy, macro-F1, per-class scores and confusion matrix of RUN_DIR on a corpus split."""
     from ..train import evaluate
@@ -129,7 +132,8 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
     if test_data or test_fraction is not None:
         raise HansentiError("evaluate scores every row of --data: drop --test-data and "
                             "--test-fraction")
-    spec = data_spec(data, text_column, label_column, label_map, id_column, None, None)
+    spec = data_spec(data, text_column, label_column, label_map, id_column, None, None,
+                     exclude)
     if spec is not None and corpus:
         raise HansentiError("give --corpus or --data, not both")
     click.echo(json.dumps(evaluate(run_dir, corpus, split, mirror, jobs, spec), indent=2))

@@ -196,7 +196,9 @@ class FileCorpus(Corpus):
                                                     SPLIT_SEED)
         held_out = [dataclasses.replace(r, split="test") for r in held_out]
         return {"train": Split("train", kept, train.report),
-                "test": Split("test", held_out, LoadReport(train.report.source))}
+                "test": Split("test", held_out, LoadReport(f"{train.report.source} (held out)",
+                                                           rows=len(held_out),
+                                                           kept=len(held_out)))}
 
     def _check_classes(self, classes: tuple[str, ...], counts: Counter[str], source: str) -> None:
         if len(classes) < 2:
@@ -262,8 +264,10 @@ class FileCorpus(Corpus):
         for reference in self.spec.exclude:
             corpus_name, _, split = reference.partition(":")
             corpus = open_corpus(corpus_name, mirror=self.mirror)
-            splits = [split] if split else list(corpus.splits)
-            ids |= {record.id for name in splits for record in corpus.load(name).records}
+            for name in [split] if split else list(corpus.splits):
+                # a corpus that lists every id of a split (NSMC: empty documents too)
+                ids |= (corpus.ids(name) if hasattr(corpus, "ids") else
+                        {record.id for record in corpus.load(name).records})
         if self.spec.exclude and not self.spec.id_column:
             raise HansentiError("excluding another corpus's reviews needs their ids: give "
                                 "the id column (id_column / --id-column)")
