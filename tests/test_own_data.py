@@ -423,3 +423,34 @@ def test_a_long_review_is_scored_whole(own_runs):
     classifier.long_documents = "cut"
     cut = classifier.predict_proba([document])[0, 1]
     assert whole > 0.5 and whole > cut + 0.05
+
+
+def test_a_fixed_length_model_scores_long_reviews_as_windows(tmp_path):
+    """A third party's network with a fixed input length: a long document is the mean of
+    its overlapping max-length windows."""
+    pytest.importorskip("keras")
+    import keras
+
+    from hansenti.config import TrainConfig
+    from hansenti.models import models
+    from hansenti.models.keras_classifier import output_layer, register_keras_model
+    from hansenti.vocab import Vocab
+
+    @register_keras_model("fixed-test", uses=())
+    def build(options, vocab_size, maxlen, classes):
+        inputs = keras.Input(shape=(maxlen,), dtype="int32")
+        x = keras.layers.Flatten()(keras.layers.Embedding(vocab_size, 4)(inputs))
+        return keras.Model(inputs, output_layer(classes)(x))
+
+    try:
+        docs = [["최고", "만족"], ["최악", "환불"]] * 10
+        labels = np.array([1, 0] * 10)
+        classifier = models.get("fixed-test")(TrainConfig(model="fixed-test", maxlen="4",
+                                                          model_options={"epochs": 1}))
+        classifier.fit(docs, labels, docs, labels, tmp_path / "work", Vocab.build(docs, None, 1))
+        long = ["최고", "만족", "상품", "배송", "가격", "최고", "환불", "상품", "포장"]
+        windows = [long[start:start + 4] for start in range(0, len(long) - 4 + 2, 2)]
+        expected = classifier.predict_proba(windows).mean(axis=0)
+        np.testing.assert_allclose(classifier.predict_proba([long])[0], expected, atol=1e-6)
+    finally:
+        models.unregister("fixed-test")
