@@ -2,6 +2,7 @@
 (ratings 1-10) read through ``--data``/``--labels`` like any user's file.
 
     python bench/own_data.py [--only binary-mecab-nblr ...] [--limit N]
+    python bench/own_data.py --report   # the table of the finished runs under bench/runs/
 
 Every case is what this command line does (NSMC test ids dropped, 20% of the rest held
 out as a stratified, seeded test split, validation carved from train):
@@ -80,13 +81,29 @@ def render(rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def finished_case(name: str) -> dict:
+    """A case run earlier (possibly by another invocation), read back from its run folder."""
+    import json
+
+    run_dir = RUNS / f"own-{name}"
+    config = json.loads((run_dir / "config.json").read_text())
+    return {"case": name, "labels": config["data"]["labels"], "config": config,
+            "metrics": json.loads((run_dir / "metrics.json").read_text())}
+
+
 def main() -> None:
+    report = "--report" in sys.argv
+    if report:
+        sys.argv.remove("--report")
     args = case_arguments(__doc__.splitlines()[0], CASES)
     mirror = args.mirror or os.environ.get("HANSENTI_MIRROR")
     if not mirror:
         sys.exit("give --mirror or set HANSENTI_MIRROR: the crawl is only in a mirror")
-    rows = [run_case(name, args.limit, mirror) for name in (args.only or CASES)]
-    publish("own_data", bool(args.only or args.limit), {"rows": rows},
+    names = args.only or CASES
+    rows = ([finished_case(name) for name in names
+             if (RUNS / f"own-{name}" / "metrics.json").is_file()] if report
+            else [run_case(name, args.limit, mirror) for name in names])
+    publish("own_data", bool(args.only or args.limit or len(rows) < len(CASES)), {"rows": rows},
             lambda header: render(rows, header))
 
 
