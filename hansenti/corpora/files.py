@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from ..errors import CorpusError, HansentiError
 from ..labels import LabelMap, natural_classes, number
-from ..review_files import ReviewRow, file_suffix, read_reviews
+from ..review_files import SUFFIXES, ReviewRow, file_suffix, read_reviews
 from .base import Corpus, LoadReport, Review, Split, train_validation_split
 
 #: fewest training examples a class may have
@@ -107,7 +107,7 @@ class DataSpec:
 
 def _stem(path: Path) -> str:
     name = path.name
-    for suffix in (".gz", *(s for s in (".csv", ".tsv", ".jsonl", ".parquet", ".toml"))):
+    for suffix in (".gz", *SUFFIXES, ".toml"):
         name = name.removesuffix(suffix)
     return name or "data"
 
@@ -227,11 +227,13 @@ class FileCorpus(Corpus):
                 continue
             class_name = self.label_map.class_of(value) if self.label_map else value
             doc_id = self._row_id(row, path)
-            if self.spec.id_column and doc_id in seen_ids:
-                raise HansentiError(f"{path.name}: id {doc_id!r} of column "
-                                    f"{self.spec.id_column!r} is on lines {seen_ids[doc_id]} "
-                                    f"and {row.line}: ids must be unique (or drop --id-column)")
-            seen_ids[doc_id] = row.line
+            if self.spec.id_column:  # file:line ids are unique by construction
+                if doc_id in seen_ids:
+                    raise HansentiError(f"{path.name}: id {doc_id!r} of column "
+                                        f"{self.spec.id_column!r} is on lines "
+                                        f"{seen_ids[doc_id]} and {row.line}: ids must be "
+                                        "unique (or drop --id-column)")
+                seen_ids[doc_id] = row.line
             if doc_id in excluded:
                 report.excluded += 1
             elif class_name is None:
@@ -260,6 +262,9 @@ class FileCorpus(Corpus):
     def _excluded_ids(self) -> set[str]:
         from . import open_corpus
 
+        if self.spec.exclude and not self.spec.id_column:
+            raise HansentiError("excluding another corpus's reviews needs their ids: give "
+                                "the id column (id_column / --id-column)")
         ids: set[str] = set()
         for reference in self.spec.exclude:
             corpus_name, _, split = reference.partition(":")
@@ -268,9 +273,6 @@ class FileCorpus(Corpus):
                 # a corpus that lists every id of a split (NSMC: empty documents too)
                 ids |= (corpus.ids(name) if hasattr(corpus, "ids") else
                         {record.id for record in corpus.load(name).records})
-        if self.spec.exclude and not self.spec.id_column:
-            raise HansentiError("excluding another corpus's reviews needs their ids: give "
-                                "the id column (id_column / --id-column)")
         return ids
 
 def _rating(value: str) -> int | None:
