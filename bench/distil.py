@@ -27,7 +27,8 @@ import sys
 from pathlib import Path
 
 from embeddings import case_config, ready_vectors, trained
-from ensemble import RUNS as ENSEMBLE_RUNS, mean_std
+from ensemble import RUNS as ENSEMBLE_RUNS
+from ensemble import mean_std
 from publish import publish
 from single import RUNS as SINGLE_RUNS
 
@@ -60,7 +61,8 @@ def teachers(seed: int, study: Path) -> list[Path]:
 
 def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
     """The seed's pseudo-label folder, written unless it holds these teachers' labels."""
-    from hansenti.distil import INFO_FILE, distil
+    from hansenti.training.distil import distil
+    from hansenti.training.pseudo_labels import INFO_FILE
 
     folder = RUNS / f"pseudo-seed{seed}"
     info = folder / INFO_FILE
@@ -73,8 +75,8 @@ def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
 
 def mean_on_test(runs: list[Path], mirror: str | None) -> float:
     """Test accuracy of the teachers' mean, for reference (it chooses nothing)."""
-    from hansenti.ensemble import member_probabilities
     from hansenti.run import RunDir
+    from hansenti.training.ensemble import member_probabilities
 
     configs = [RunDir(run).finished_config() for run in runs]
     _, _, test_p, test_y = member_probabilities(runs, configs, mirror, jobs=2)
@@ -82,8 +84,8 @@ def mean_on_test(runs: list[Path], mirror: str | None) -> float:
 
 
 def seed_row(seed: int, study: Path, mirror: str | None) -> dict:
-    from hansenti.distil import load_pseudo_labels
     from hansenti.run import HISTORY_FILE, RunDir
+    from hansenti.training.pseudo_labels import load_pseudo_labels
 
     runs = teachers(seed, study)
     folder = pseudo_labels(seed, runs, mirror)

@@ -27,7 +27,7 @@ RUNS = Path(__file__).resolve().parent / "runs" / "embeddings"
 #: vectors name -> EmbeddingConfig settings (the rest are `hansenti embed train` defaults);
 #: naver-mecab-w2v200 is a candidate of bench/single.py
 VECTORS = {"naver-mecab-w2v": {"source": "naver-reviews", "tokenizer": "mecab", "dim": 100},
-           "imdb-english-w2v": {"source": "imdb-unsup", "tokenizer": "english", "dim": 100},
+           "imdb-english-w2v": {"source": "imdb:train+unsup", "tokenizer": "english", "dim": 100},
            "naver-mecab-w2v200": {"source": "naver-reviews", "tokenizer": "mecab", "dim": 200,
                                   "epochs": 10}}
 #: case -> (corpus, tokenizer, model, model options, train options, vectors name)
@@ -86,7 +86,7 @@ def trained(config: TrainConfig, run_dir: Path, mirror: str | None) -> Path:
     interrupted attempt is resumed). A run with other settings there is an error."""
     from hansenti.config import TrainConfig
     from hansenti.run import RunDir
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     run = RunDir(run_dir)
     started = run.config_path.is_file()
@@ -106,7 +106,7 @@ def where_vectors_are(config: TrainConfig) -> TrainConfig:
 
 
 def run_case(name: str, pretrained: bool, limit: int | None, mirror: str | None) -> dict:
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     config = case_config(name, pretrained, limit=limit)
     run_dir = RUNS / f"{name}-{'w2v' if pretrained else 'random'}"

@@ -54,8 +54,8 @@ def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
 
 
 def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
-    from hansenti.ensemble import ensemble
     from hansenti.run import RunDir
+    from hansenti.training.ensemble import ensemble
 
     cells = study_cells(study, corpus, seed)
     members = [member(case, seed, mirror) for case in MEMBERS[corpus]]

@@ -83,7 +83,7 @@ def main() -> None:
 
     def render(header: str) -> str:
         worst = max(rows, key=lambda row: row["seconds"])
-        lines = [f"# Hostile input: seconds per 1,000,000-character document", "", header, "",
+        lines = ["# Hostile input: seconds per 1,000,000-character document", "", header, "",
                  f"Review limit {review_limit():,} characters, Okt "
                  f"{review_limit(tokenizers.get('okt')):,} (first and last halves kept); "
                  f"goal ≤ {GOAL_SECONDS:g} s per document. Slowest: {worst['tokenizer']} on "

@@ -62,8 +62,8 @@ def evaluation_sets(mirror: str | None) -> dict[str, tuple[list[str], np.ndarray
 def score_case(name: str, limit: int | None, mirror: str | None,
                sets: dict[str, tuple[list[str], np.ndarray]]) -> dict:
     from hansenti.config import TrainConfig
-    from hansenti.run import Predictor
-    from hansenti.train import train
+    from hansenti.inference.predictor import Predictor
+    from hansenti.training.trainer import train
 
     tokenizer, model = CASES[name]
     run_dir = RUNS / f"long-{name}"
@@ -92,7 +92,7 @@ def score_case(name: str, limit: int | None, mirror: str | None,
 
 
 def render(rows: list[dict], header: str) -> str:
-    lines = [f"# Long reviews: accuracy scored whole and cut\n", header, "",
+    lines = ["# Long reviews: accuracy scored whole and cut\n", header, "",
              "| model | max len | set | reviews | mean chars | over max len | whole | cut | "
              "drop vs NSMC test (whole) |", "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:

@@ -37,7 +37,7 @@ CASES = [f"{task}-mecab-{model}" for task in LABELS for model in MODELS]
 def run_case(name: str, limit: int | None, mirror: str) -> dict:
     from hansenti.config import TrainConfig
     from hansenti.corpora import DataSpec
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     task, _, model = name.split("-")
     spec = DataSpec(train=str(Path(mirror) / "nsmc" / "naver_movie_reviews.tsv.gz"),

@@ -26,7 +26,7 @@ RUNS = Path(__file__).resolve().parent / "runs"
 def small_run(mirror: str | None) -> Path:
     from hansenti.config import TrainConfig
     from hansenti.run import RunDir
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     run_dir = RUNS / "serve-load"
     if not RunDir(run_dir).finished:
@@ -42,7 +42,7 @@ def rss_mb(pid: int) -> float:
 
 
 def main() -> None:
-    from hansenti.load_test import run_load
+    from hansenti.inference.load_test import run_load
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run")
@@ -73,8 +73,8 @@ def main() -> None:
                             for kind, counts in sorted(report.answers.items()))
         return "\n".join([
             "# hansenti serve under load", "", header, "",
-            f"| requests | clients | seconds | req/s | p50 ms | p99 ms | 5xx on well-formed "
-            f"| dropped | wrong answers | RSS before MB | RSS after MB |",
+            "| requests | clients | seconds | req/s | p50 ms | p99 ms | 5xx on well-formed "
+            "| dropped | wrong answers | RSS before MB | RSS after MB |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
             f"| {report.requests:,} | {args.clients} | {report.seconds:.1f} | "
             f"{report.requests / report.seconds:.0f} | {result['p50_ms']:.1f} | "

@@ -20,7 +20,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from embeddings import case_config, ready_vectors, trained
-from ensemble import RUNS as ENSEMBLE_RUNS, mean_std
+from ensemble import RUNS as ENSEMBLE_RUNS
+from ensemble import mean_std
 from publish import publish
 
 RUNS = Path(__file__).resolve().parent / "runs" / "single"

@@ -33,7 +33,7 @@ CASES = {
 
 def run_case(name: str, limit: int | None, mirror: str | None) -> dict:
     from hansenti.config import TrainConfig
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     corpus, tokenizer, tokenizer_options, model, model_options, extra = CASES[name]
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, tokenizer_options=tokenizer_options,
@@ -50,9 +50,9 @@ def bare_keras_epochs(run_dir: Path, mirror: str | None, epochs: int = 3) -> lis
     import keras
 
     from hansenti.config import NetworkOptions, TrainConfig, from_dict
+    from hansenti.inference.predictor import Predictor
     from hansenti.models.convolutional import build_cnn
-    from hansenti.run import Predictor
-    from hansenti.train import labels_of, load_splits, tokenize_splits
+    from hansenti.training.trainer import labels_of, load_splits, tokenize_splits
 
     predictor = Predictor(run_dir)
     config: TrainConfig = predictor.config
@@ -75,7 +75,7 @@ def bare_keras_epochs(run_dir: Path, mirror: str | None, epochs: int = 3) -> lis
 
 def prediction_rate(run_dir: Path, mirror: str | None) -> dict:
     from hansenti import open_corpus
-    from hansenti.run import Predictor
+    from hansenti.inference.predictor import Predictor
 
     predictor = Predictor(run_dir)
     texts = open_corpus(predictor.config.corpus, mirror=mirror).load("test").texts

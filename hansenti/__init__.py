@@ -5,11 +5,11 @@ Importing the package is cheap: no TensorFlow, konlpy or sentencepiece until use
 
 from .corpora import open_corpus
 from .errors import HansentiError
-from .run import load
+from .inference.predictor import Predictor, load
 from .tokenizer import Tokenizer, create_tokenizer, load_tokenizer, register_tokenizer
 from .vocab import Vocab
 
 __version__ = "0.1.0"
 
-__all__ = ["HansentiError", "Tokenizer", "Vocab", "create_tokenizer", "load", "load_tokenizer",
-           "open_corpus", "register_tokenizer"]
+__all__ = ["HansentiError", "Predictor", "Tokenizer", "Vocab", "create_tokenizer", "load",
+           "load_tokenizer", "open_corpus", "register_tokenizer"]

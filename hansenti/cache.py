@@ -19,8 +19,8 @@ from typing import Sequence
 import numpy as np
 
 from . import atomic
-from .corpora import home_dir
 from .parallel import gc_paused
+from .paths import home_dir
 from .text import shorten_all
 from .tokenizer import Tokenizer, load_tokenizer
 

@@ -6,8 +6,16 @@ import dataclasses
 import json
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import (Any, Literal, Mapping, Sequence, TypeVar, get_args, get_origin,
-                    get_type_hints)
+from typing import (
+    Any,
+    Literal,
+    Mapping,
+    Sequence,
+    TypeVar,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
 from . import atomic
 from .errors import HansentiError, RunDirError

@@ -1,10 +1,10 @@
-"""Tokenizing large batches across processes, with a progress bar.
+"""Mapping a function over a large batch in worker processes, with a progress bar.
 
-Workers are started with ``spawn`` (JPype's JVM and fork do not mix) and each builds
-its own tokenizer from the parent's serialised state, so one Okt lives per worker.
-A spawned worker re-imports the main script; when it cannot (a script piped from stdin,
+Workers are started with ``spawn`` (JPype's JVM and fork do not mix); the caller says how
+each is set up (a tokenizer rebuilds itself from its serialised state, so one Okt lives
+per worker) and what it does to a chunk. A spawned worker re-imports the main script; when it cannot (a script piped from stdin,
 one without an ``if __name__ == "__main__":`` guard), or the workers fail to start, the
-batch is tokenized in this process instead, with a one-line warning that says why.
+batch is mapped in this process instead, with a one-line warning that says why.
 """
 
 from __future__ import annotations
@@ -19,18 +19,14 @@ import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Iterator, Sequence
 
 from tqdm.auto import tqdm
 
 from .errors import HansentiError
 
-if TYPE_CHECKING:
-    from .tokenizer import Tokenizer
-
 log = logging.getLogger("hansenti")
-
-_worker_tokenizer: "Tokenizer | None" = None
 
 
 @contextmanager
@@ -96,47 +92,40 @@ def has_main_guard(path: str) -> bool:
     return False
 
 
-def _init_worker(state: dict[str, Any], artifacts: dict[str, bytes], code_files: list[str]) -> None:
-    global _worker_tokenizer
-    from .tokenizer import Tokenizer, load_user_code
+#: fewest items per worker task
+MIN_CHUNK = 500
 
-    for path in code_files:
-        load_user_code(path)
-    _worker_tokenizer = Tokenizer.from_dict(state, artifacts)
+#: the warm worker pool of this process: (what it was set up with, the pool)
+_pool: tuple[Hashable, ProcessPoolExecutor] | None = None
 
 
-def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
-    with gc_paused():
-        return [_worker_tokenizer.tokenize(text) for text in texts]
+@dataclass(frozen=True)
+class WorkerSetup:
+    """What every worker process runs once before its first chunk: ``function(*args)``
+    (module-level, so a spawned process can import it). Pools with equal ``key`` are the
+    same pool, reused between calls."""
+
+    function: Callable[..., None]
+    args: tuple
+    key: Hashable
 
 
-#: fewest documents per worker task
-MIN_CHUNK_DOCS = 500
-
-#: the warm worker pool of this process: (what it was made for, the pool)
-_pool: tuple[tuple, ProcessPoolExecutor] | None = None
-
-
-def warm_pool(tokenizer: "Tokenizer", n_jobs: int) -> ProcessPoolExecutor:
-    """Worker processes holding ``tokenizer``, kept between calls: a JVM warms up once
-    per process, not once per batch (train tokenizes train, then test)."""
+def warm_pool(setup: WorkerSetup, n_jobs: int) -> ProcessPoolExecutor:
+    """Worker processes set up by ``setup``, kept between calls: a JVM warms up once per
+    process, not once per batch (train tokenizes train, then test)."""
     global _pool
-    from .tokenizer import USER_CODE_FILES
-
-    key = (tokenizer.fingerprint(), n_jobs, tuple(USER_CODE_FILES))
+    key = (setup.key, n_jobs)
     if _pool is not None and _pool[0] == key:
         return _pool[1]
     release_workers()
     pool = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker,
-                               initargs=(tokenizer.to_dict(), tokenizer.artifacts(),
-                                         list(USER_CODE_FILES)))
+                               initializer=setup.function, initargs=setup.args)
     _pool = (key, pool)
     return pool
 
 
 def release_workers() -> None:
-    """Stop the warm worker processes (their JVMs hold ~0.5 GB each), if any."""
+    """Stop the warm worker processes (an Okt worker's JVM holds ~0.5 GB), if any."""
     global _pool
     if _pool is not None:
         _pool[1].shutdown(wait=True, cancel_futures=True)
@@ -146,34 +135,34 @@ def release_workers() -> None:
 atexit.register(release_workers)
 
 
-def worker_count(tokenizer: "Tokenizer", documents: int, n_jobs: int) -> int:
-    """Processes worth starting for ``documents``: each must get at least the tokenizer's
-    ``min_docs_per_process``, or its start-up costs more than it saves."""
-    return max(1, min(n_jobs, available_cores() * 2,
-                      documents // max(1, tokenizer.min_docs_per_process)))
+def worker_count(items: int, n_jobs: int, min_per_process: int) -> int:
+    """Processes worth starting for ``items``: each must get at least ``min_per_process``,
+    or its start-up costs more than it saves."""
+    return max(1, min(n_jobs, available_cores() * 2, items // max(1, min_per_process)))
 
 
-def tokenize_in_processes(
-    tokenizer: "Tokenizer", texts: Sequence[str], n_jobs: int, progress: bool | None = None
-) -> list[list[str]]:
-    """Tokenize ``texts`` in up to ``n_jobs`` spawned worker processes, keeping their order
-    (in this process when the batch is too small to pay for them, or, with a warning,
-    when workers cannot start)."""
-    n_jobs = worker_count(tokenizer, len(texts), n_jobs)
+def map_in_processes(setup: WorkerSetup, apply_chunk: Callable[[list], list],
+                     apply_one: Callable[[Any], Any], items: Sequence, n_jobs: int,
+                     desc: str, min_per_process: int = 1,
+                     progress: bool | None = None) -> list:
+    """``apply_one`` over ``items`` in order, as ``apply_chunk`` on chunks in up to
+    ``n_jobs`` spawned workers (in this process when the batch is too small to pay for
+    them, or, with a warning, when workers cannot start)."""
+    n_jobs = worker_count(len(items), n_jobs, min_per_process)
     if n_jobs < 2:
-        return tokenize_here(tokenizer, texts, progress)
+        return map_here(apply_one, items, desc, progress)
     blocker = spawn_blocker()
     if blocker:
-        log.warning("tokenizing in one process: %s", blocker)
-        return tokenize_here(tokenizer, texts, progress)
-    chunk_size = max(MIN_CHUNK_DOCS, min(20_000, len(texts) // (n_jobs * 8) + 1))
-    starts = range(0, len(texts), chunk_size)
-    results: list[list[list[str]]] = [[] for _ in starts]
-    done = 0  # documents back from the workers
-    with progress_bar(len(texts), f"tokenize[{tokenizer.name}]x{n_jobs}", progress) as bar:
-        pool = warm_pool(tokenizer, n_jobs)
+        log.warning("%s in one process: %s", desc, blocker)
+        return map_here(apply_one, items, desc, progress)
+    chunk_size = max(MIN_CHUNK, min(20_000, len(items) // (n_jobs * 8) + 1))
+    starts = range(0, len(items), chunk_size)
+    results: list[list] = [[] for _ in starts]
+    done = 0  # items back from the workers
+    with progress_bar(len(items), f"{desc}x{n_jobs}", progress) as bar:
+        pool = warm_pool(setup, n_jobs)
         try:
-            futures = {pool.submit(_tokenize_chunk, list(texts[start:start + chunk_size])):
+            futures = {pool.submit(apply_chunk, list(items[start:start + chunk_size])):
                        index for index, start in enumerate(starts)}
             with gc_paused():
                 for future in as_completed(futures):
@@ -183,25 +172,25 @@ def tokenize_in_processes(
                     bar.update(len(results[index]))
         except BrokenProcessPool as error:
             release_workers()
-            if done:  # it died mid-way: a crash on some text, or out of memory
-                raise HansentiError(f"a {tokenizer.name} worker process died ({error}); "
+            if done:  # it died mid-way: a crash on some item, or out of memory
+                raise HansentiError(f"a {desc} worker process died ({error}); "
                                     "see the log above, or run with --jobs 1") from error
         except BaseException:  # Ctrl-C, SIGTERM: no worker outlives the batch
             release_workers()
             raise
-    if done < len(texts):
-        log.warning("tokenizing in one process: the %s worker processes did not start "
-                    "(see the log above)", tokenizer.name)
-        return tokenize_here(tokenizer, texts, progress)
-    return [tokens for chunk in results for tokens in chunk]
+    if done < len(items):
+        log.warning("%s in one process: the worker processes did not start "
+                    "(see the log above)", desc)
+        return map_here(apply_one, items, desc, progress)
+    return [result for chunk in results for result in chunk]
 
 
-def tokenize_here(tokenizer: "Tokenizer", texts: Sequence[str],
-                  progress: bool | None = None) -> list[list[str]]:
-    """Tokenize ``texts`` in this process, with a progress bar."""
-    with progress_bar(len(texts), f"tokenize[{tokenizer.name}]", progress) as bar, gc_paused():
+def map_here(apply_one: Callable[[Any], Any], items: Sequence, desc: str,
+             progress: bool | None = None) -> list:
+    """``apply_one`` over ``items`` in this process, with a progress bar."""
+    with progress_bar(len(items), desc, progress) as bar, gc_paused():
         result = []
-        for text in texts:
-            result.append(tokenizer.tokenize(text))
+        for item in items:
+            result.append(apply_one(item))
             bar.update(1)
     return result

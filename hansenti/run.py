@@ -1,30 +1,21 @@
-"""Run directories: their layout, their state (fresh, interrupted, finished), and loading a
-finished one to predict with."""
+"""Run directories: their layout and their state (fresh, interrupted, finished)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
-
-import numpy as np
+from typing import Any, Sequence
 
 from . import atomic
 from .config import TrainConfig
 from .errors import HansentiError, RunDirError
 from .labels import BINARY
-from .text import review_limit, shorten, shorten_all
-from .tokenizer import Tokenizer, load_tokenizer
-
-if TYPE_CHECKING:
-    from .explain import Explanation
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"  # written last: its presence marks a finished run
 HISTORY_FILE = "history.csv"
 CURVES_FILE = "curves.png"
 TOKENIZER_DIR = "tokenizer"
-VOCAB_FILE = "vocab.json"
 #: the finished model's probabilities on the validation and test splits (for ensembles)
 PREDICTIONS_FILE = "predictions.npz"
 CHECKPOINT_DIR = "checkpoints"
@@ -103,46 +94,3 @@ class RunDir:
                                 "continue it, or delete the folder")
         self.path.mkdir(parents=True, exist_ok=True)
         config.save(self.config_path)
-
-
-class Predictor:
-    """A finished run, ready to score texts: ``hansenti.load("runs/x").predict([...])``."""
-
-    def __init__(self, run_dir: str | Path) -> None:
-        from .models import models
-
-        run = RunDir(run_dir)
-        self.config = run.finished_config()
-        self.run = run
-        self.tokenizer: Tokenizer = load_tokenizer(run.path / TOKENIZER_DIR)
-        self.classes = run.classes()
-        self.classifier = models.get(self.config.model)(self.config)
-        self.classifier.load(run.path)
-        if self.classifier.n_classes != len(self.classes):
-            raise RunDirError(f"{run.path}: the model predicts {self.classifier.n_classes} "
-                              f"classes but {CLASSES_FILE} names {len(self.classes)}: "
-                              "train the run again")
-
-    def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
-        """Probabilities: one row per text, one column per class (``classes``)."""
-        bounded = shorten_all(texts, self.tokenizer)[0]
-        docs = self.tokenizer.tokenize_batch(bounded, n_jobs=n_jobs, progress=False)
-        return self.classifier.predict_proba(docs)
-
-    def explain(self, text: str) -> "Explanation":
-        """The probability of ``text``'s class (binary: of the second, positive class) and
-        each token's contribution to it (occlusion)."""
-        from .explain import occlusion
-
-        return occlusion(self.classifier,
-                         self.tokenizer.tokenize(shorten(text, review_limit(self.tokenizer))),
-                         self.classes)
-
-    def labels(self, probabilities: np.ndarray) -> list[str]:
-        """The most probable class of each row."""
-        return [self.classes[index] for index in np.asarray(probabilities).argmax(axis=1)]
-
-
-def load(run_dir: str | Path) -> Predictor:
-    """Load a finished run directory for prediction."""
-    return Predictor(run_dir)

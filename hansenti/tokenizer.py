@@ -13,14 +13,15 @@ import hashlib
 import importlib.util
 import json
 import logging
-import sys
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 from . import atomic
 from .errors import BackendMissingError, HansentiError, RunDirError
+from .parallel import WorkerSetup, gc_paused, map_here, map_in_processes
 from .registry import Registry
+from .user_code import load_user_code, loaded_code_files
 
 log = logging.getLogger("hansenti")
 
@@ -59,11 +60,18 @@ class Tokenizer(ABC):
         self, texts: Sequence[str], n_jobs: int = 1, progress: bool | None = None
     ) -> list[list[str]]:
         """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes."""
-        from .parallel import tokenize_here, tokenize_in_processes
-
+        desc = f"tokenize[{self.name}]"
         if n_jobs > 1 and self.uses_processes:
-            return tokenize_in_processes(self, texts, n_jobs, progress)
-        return tokenize_here(self, texts, progress)
+            return map_in_processes(self.worker_setup(), _tokenize_chunk, self.tokenize, texts,
+                                    n_jobs, desc, self.min_docs_per_process, progress)
+        return map_here(self.tokenize, texts, desc, progress)
+
+    def worker_setup(self) -> WorkerSetup:
+        """How a worker process rebuilds this tokenizer: from its saved state, after
+        running the user code files that registered it."""
+        code_files = loaded_code_files()
+        return WorkerSetup(_start_worker, (self.to_dict(), self.artifacts(), code_files),
+                           key=(self.fingerprint(), code_files))
 
     # --- training -------------------------------------------------------
     trainable: ClassVar[bool] = False
@@ -187,10 +195,6 @@ class TokenizerRegistry(Registry[type[Tokenizer]]):
 tokenizers = TokenizerRegistry("tokenizer", entry_point_group="hansenti_tokenizers")
 register_tokenizer = tokenizers.register
 
-#: files of user code run with :func:`load_user_code`, re-run in worker processes
-USER_CODE_FILES: list[str] = []
-
-
 def create_tokenizer(name: str, **config: Any) -> Tokenizer:
     """Instantiate the tokenizer registered as ``name`` after checking its backend."""
     cls = tokenizers.get(name)
@@ -218,20 +222,18 @@ def load_tokenizer(directory: str | Path) -> Tokenizer:
     return Tokenizer.from_dict(data, artifacts)
 
 
-def load_user_code(path: str | Path) -> None:
-    """Run a user's Python file so that its ``register_tokenizer`` calls take effect."""
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise HansentiError(f"code file {path} does not exist")
-    module_name = f"hansenti_user_code_{hashlib.sha1(str(path).encode()).hexdigest()[:8]}"
-    if module_name in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        del sys.modules[module_name]
-        raise HansentiError(f"{path.name} failed: {type(error).__name__}: {error}") from error
-    USER_CODE_FILES.append(str(path))
+#: the tokenizer of this worker process (set by :func:`_start_worker`)
+_worker_tokenizer: Tokenizer | None = None
+
+
+def _start_worker(state: dict[str, Any], artifacts: dict[str, bytes],
+                  code_files: tuple[str, ...]) -> None:
+    global _worker_tokenizer
+    for path in code_files:
+        load_user_code(path)
+    _worker_tokenizer = Tokenizer.from_dict(state, artifacts)
+
+
+def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
+    with gc_paused():
+        return [_worker_tokenizer.tokenize(text) for text in texts]

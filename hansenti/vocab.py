@@ -14,6 +14,9 @@ import numpy as np
 from . import atomic
 from .errors import HansentiError, RunDirError
 
+#: the file a saved vocabulary is written to, in a run folder
+VOCAB_FILE = "vocab.json"
+
 PAD, BOS, UNK = "<PAD>", "<BOS>", "<UNK>"
 PAD_ID, BOS_ID, UNK_ID = 0, 1, 2
 SPECIALS = (PAD, BOS, UNK)

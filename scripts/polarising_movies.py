@@ -16,7 +16,7 @@ from collections import Counter
 import pandas as pd
 
 import hansenti
-from hansenti.analysis import COMMON_TOKENS, log_odds_tokens
+from hansenti.inference.analysis import COMMON_TOKENS, log_odds_tokens
 
 
 def main() -> None:

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from hansenti.cli import cli
-from hansenti.corpora import HOME_ENV, MIRROR_ENV
+from hansenti.corpora import MIRROR_ENV
+from hansenti.paths import HOME_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -59,7 +60,7 @@ def trained_run(tmp_path_factory, mirror, session_home):
     shared by the tests that need a finished run."""
     pytest.importorskip("keras")
     from hansenti.config import TrainConfig
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     os.environ["HANSENTI_HOME"] = str(session_home)
     run_dir = tmp_path_factory.mktemp("runs") / "small-cnn"
@@ -74,7 +75,7 @@ def trained_run(tmp_path_factory, mirror, session_home):
 def nblr_run(trained_run, tmp_path_factory, mirror):
     """An nblr run on the same 9,000 NSMC reviews and seed as ``trained_run``."""
     from hansenti.config import TrainConfig
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     run_dir = tmp_path_factory.mktemp("runs") / "small-nblr"
     train(TrainConfig(corpus="nsmc", tokenizer="char", model="nblr", limit=9_000,

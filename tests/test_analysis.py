@@ -9,11 +9,11 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from hansenti.analysis import analyze, log_odds_tokens, wilson_interval
 from hansenti.corpora import open_corpus, stratified_sample
 from hansenti.errors import HansentiError
+from hansenti.inference.analysis import analyze, log_odds_tokens, wilson_interval
+from hansenti.inference.predictor import Predictor
 from hansenti.review_files import ReadReport, read_reviews
-from hansenti.run import Predictor
 
 
 def rows_of(path, column="text"):

@@ -7,8 +7,14 @@ import csv
 import pytest
 
 from hansenti import register_tokenizer
-from hansenti.compare import PROFILES, run_study
-from hansenti.compare.matrix import DEFAULT_TOKENIZERS, Profile, TokenizerSpec, plan
+from hansenti.compare.matrix import (
+    DEFAULT_TOKENIZERS,
+    PROFILES,
+    Profile,
+    TokenizerSpec,
+    plan,
+)
+from hansenti.compare.study import run_study
 from hansenti.errors import HansentiError
 from hansenti.tokenizer import Tokenizer, tokenizers
 
@@ -97,7 +103,7 @@ def test_study_runs_reports_and_resumes(tiny_profile, mirror, tmp_path, monkeypa
 
     # a second invocation reuses finished cells and resumes an unfinished one
     (out / "runs" / "nsmc" / "char" / "cnn" / "seed2" / "metrics.json").unlink()
-    from hansenti import train as train_module
+    from hansenti.training import trainer as train_module
 
     calls = []
     real_train = train_module.train

@@ -7,13 +7,20 @@ import json
 
 import numpy as np
 import pytest
+from test_train import serve_small_corpus
 
 from hansenti.config import TrainConfig
-from hansenti.distil import (INFO_FILE, LABELS_FILE, PseudoLabels, collapsed, load_pseudo_labels,
-                             split_key, write_pseudo_labels)
 from hansenti.errors import HansentiError
+from hansenti.training.distil import collapsed
+from hansenti.training.pseudo_labels import (
+    INFO_FILE,
+    LABELS_FILE,
+    PseudoLabels,
+    load_pseudo_labels,
+    write_pseudo_labels,
+)
+from hansenti.training.splits import split_key
 from hansenti.vocab import Vocab
-from test_train import serve_small_corpus
 
 STUDENT = TrainConfig(tokenizer="whitespace", model="gmp", min_freq=1,
                       model_options={"epochs": 2, "patience": 2, "embedding_dim": 8})
@@ -30,7 +37,7 @@ def pseudo_folder(tmp_path, config: TrainConfig, count: int = 50):
 
 
 def test_student_trains_on_pseudo_labelled_reviews_and_refits_with_them(tmp_path, monkeypatch):
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     serve_small_corpus(monkeypatch, lambda i: i % 7)
     config = TrainConfig(**{**STUDENT.to_dict(), "refit": True})
@@ -46,7 +53,7 @@ def test_student_trains_on_pseudo_labelled_reviews_and_refits_with_them(tmp_path
 
 
 def test_a_student_must_share_its_teachers_split_and_take_soft_labels(tmp_path, monkeypatch):
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     serve_small_corpus(monkeypatch, lambda i: i % 7)
     folder = pseudo_folder(tmp_path, TrainConfig(**{**STUDENT.to_dict(), "seed": 7}))

@@ -12,9 +12,15 @@ from hansenti.config import TrainConfig
 from hansenti.corpora import Review, open_corpus
 from hansenti.embeddings import EmbeddingConfig, embedding_matrix, train_embeddings
 from hansenti.embeddings.training import check_no_test_ids, training_records
-from hansenti.embeddings.vectors import (load_vectors, most_similar, open_vectors,
-                                         vectors_from_rows, write_projector, write_word2vec_text)
+from hansenti.embeddings.vectors import (
+    load_vectors,
+    most_similar,
+    vectors_from_rows,
+    write_projector,
+    write_word2vec_text,
+)
 from hansenti.errors import HansentiError
+from hansenti.inference.run_vectors import open_vectors
 from hansenti.vocab import Vocab
 
 pytest.importorskip("gensim")
@@ -73,7 +79,7 @@ def test_naver_crawl_feeds_no_nsmc_test_ids(mirror):
 
 @pytest.mark.realdata
 def test_imdb_vectors_read_train_and_unsup_only(mirror):
-    splits = {record.split for record in training_records("imdb-unsup", str(mirror))}
+    splits = {record.split for record in training_records("imdb", str(mirror))}
     assert splits == {"train", "unsup"}
 
 
@@ -118,7 +124,7 @@ def test_exports_parse_back(nsmc_vectors, tmp_path):
 @pytest.mark.realdata
 def test_frozen_pretrained_vectors_initialise_the_model(nsmc_vectors, mirror, tmp_path):
     pytest.importorskip("keras")
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     config = TrainConfig(corpus="nsmc", tokenizer="whitespace", model="cnn", limit=600,
                          embeddings=str(nsmc_vectors.path), freeze_embeddings=True,

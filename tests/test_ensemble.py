@@ -7,8 +7,8 @@ import json
 import pytest
 
 from hansenti.config import TrainConfig
-from hansenti.ensemble import ensemble
 from hansenti.errors import HansentiError
+from hansenti.training.ensemble import ensemble
 
 
 @pytest.mark.realdata
@@ -26,7 +26,7 @@ def test_ensemble_of_two_runs(trained_run, nblr_run, mirror, tmp_path, run_cli, 
 
 @pytest.mark.realdata
 def test_members_must_share_the_validation_split(trained_run, tmp_path, mirror):
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     other = tmp_path / "other-seed"
     train(TrainConfig(corpus="nsmc", tokenizer="whitespace", model="nblr", limit=9_000, seed=7,
@@ -61,7 +61,7 @@ def test_saved_predictions_are_the_runs_own(trained_run, nblr_run, tmp_path, mir
 
 
 def _test_labels(mirror):
-    from hansenti.splits import labels_of, load_splits
+    from hansenti.training.splits import labels_of, load_splits
 
     _, test = load_splits(TrainConfig(corpus="nsmc", limit=9_000), str(mirror))
     return labels_of(test)

@@ -174,8 +174,8 @@ def test_embed_killed_leaves_nothing_and_reruns_the_same(fault, uninterrupted, s
 @pytest.mark.parametrize("fault", ["distil.labels_written", "atomic.before_replace@1"])
 def test_distil_killed_is_refused_until_redone(fault, reference, uninterrupted, session_home,
                                                mirror, tmp_path):
-    from hansenti.distil import LABELS_FILE, load_pseudo_labels
     from hansenti.errors import HansentiError
+    from hansenti.training.pseudo_labels import LABELS_FILE, load_pseudo_labels
 
     args = ["distil", str(reference), "--limit", "400", "-j", "1"]
     whole = uninterrupted("distil", args)

@@ -250,8 +250,8 @@ def test_analyze_reports_each_class_share_per_group(own_runs, shop, run_cli, tmp
 
 
 def test_serve_returns_every_class_probability(own_runs):
-    from hansenti.run import Predictor
-    from hansenti.serve import make_server
+    from hansenti.inference.predictor import Predictor
+    from hansenti.inference.serve import make_server
 
     live = make_server(Predictor(own_runs[3, "cnn"]), port=0)
     threading.Thread(target=live.serve_forever, daemon=True).start()
@@ -272,7 +272,7 @@ def test_serve_returns_every_class_probability(own_runs):
 
 
 def test_ensembles_and_distillation_refuse_three_classes(own_runs, tmp_path):
-    from hansenti.ensemble import ensemble
+    from hansenti.training.ensemble import ensemble
 
     with pytest.raises(HansentiError, match="3 classes"):
         ensemble([own_runs[3, "nblr"], own_runs[3, "cnn"]], tmp_path)
@@ -412,7 +412,7 @@ def test_a_toml_description_names_the_files_once(shop, run_cli, tmp_path):
 def test_a_long_review_is_scored_whole(own_runs):
     """A review far longer than the training max length whose only telling word is at its
     start: cut to its last tokens it reads as filler, whole it is positive."""
-    from hansenti.run import Predictor
+    from hansenti.inference.predictor import Predictor
 
     predictor = Predictor(own_runs[2, "cnn"])
     classifier = predictor.classifier

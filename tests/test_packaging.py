@@ -14,5 +14,5 @@ def test_every_package_is_listed_in_setup_cfg():
     found = {".".join(init.parent.relative_to(REPO).parts)
              for init in (REPO / "hansenti").rglob("__init__.py")}
     assert found <= listed, f"add to setup.cfg packages: {sorted(found - listed)}"
-    assert "static/*.html" in config["options.package_data"]["hansenti"]
-    assert (REPO / "hansenti" / "static" / "index.html").is_file()
+    assert "static/*.html" in config["options.package_data"]["hansenti.inference"]
+    assert (REPO / "hansenti" / "inference" / "static" / "index.html").is_file()

@@ -6,11 +6,10 @@ import functools
 import json
 
 import pytest
+from test_tokenizer import TRAIN_TEXTS
 
 from hansenti.errors import BackendMissingError, HansentiError
 from hansenti.tokenizer import create_tokenizer, load_tokenizer, tokenizers
-
-from test_tokenizer import TRAIN_TEXTS
 
 
 def analyser(name: str, **options):

@@ -7,14 +7,18 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from hansenti.errors import HansentiError
-from hansenti.text import (MAX_CHARS_ENV, review_limit, shorten, shorten_all,
-                           split_long_words)
-from hansenti.tokenizer import Tokenizer, tokenizers
-
 from test_plugins import shared_analyser
 from test_tokenizer import TRAIN_TEXTS, builtin_names
+
+from hansenti.errors import HansentiError
+from hansenti.text import (
+    MAX_CHARS_ENV,
+    review_limit,
+    shorten,
+    shorten_all,
+    split_long_words,
+)
+from hansenti.tokenizer import Tokenizer, tokenizers
 
 BIG_TEXT = ("정말 재밌는 영화였어요 배우들 연기도 최고 ㅋㅋ 👍 " * 40_000)[:1_000_000]
 

@@ -6,7 +6,6 @@ import runpy
 import sys
 
 import pytest
-
 from conftest import REPO
 
 

@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from hansenti.run import Predictor
-from hansenti.serve import make_server
+from hansenti.inference.predictor import Predictor
+from hansenti.inference.serve import make_server
 
 CHROMIUM = shutil.which("chromium")
 
@@ -100,7 +100,7 @@ def test_page_in_headless_chromium(server, tmp_path):
 
 @pytest.mark.realdata
 def test_oversized_requests_get_413_before_any_work(server, monkeypatch):
-    from hansenti import serve
+    from hansenti.inference import serve
 
     status, reply = post(f"{server}/predict", b'{"text": "' + b"a" * (5 * 1024 * 1024) + b'"}')
     assert status == 413 and "request body over" in reply["error"]
@@ -141,7 +141,7 @@ def test_load_of_concurrent_clients_is_answered_in_full(server):
     """A bounded version of bench/serve_load.py: 4 keep-alive clients, 600 requests."""
     from urllib.parse import urlsplit
 
-    from hansenti.load_test import run_load
+    from hansenti.inference.load_test import run_load
 
     address = urlsplit(server)
     report = run_load(address.hostname, address.port, requests=600, clients=4, timeout=30)

@@ -8,8 +8,14 @@ import pickle
 import pytest
 
 from hansenti.errors import BackendMissingError, HansentiError, RunDirError
-from hansenti.tokenizer import (Tokenizer, create_tokenizer, load_tokenizer, load_user_code,
-                                register_tokenizer, tokenizers)
+from hansenti.tokenizer import (
+    Tokenizer,
+    create_tokenizer,
+    load_tokenizer,
+    load_user_code,
+    register_tokenizer,
+    tokenizers,
+)
 
 SAMPLES = [
     "아 더빙.. 진짜 짜증나네요 목소리",
@@ -148,9 +154,9 @@ def test_parallel_batch_of_user_code_tokenizer_matches_sequential(tmp_path):
 
 
 def test_cheap_tokenizers_stay_in_process(monkeypatch):
-    import hansenti.parallel
+    import hansenti.tokenizer
 
-    monkeypatch.setattr(hansenti.parallel, "tokenize_in_processes", None)  # would fail if called
+    monkeypatch.setattr(hansenti.tokenizer, "map_in_processes", None)  # would fail if called
     assert create_tokenizer("char").tokenize_batch(["가나"] * 5_000, n_jobs=2)[0] == ["가", "나"]
 
 

@@ -9,9 +9,9 @@ import pytest
 
 from hansenti.config import TrainConfig
 from hansenti.errors import HansentiError, RunDirError
+from hansenti.inference.predictor import Predictor
 from hansenti.models import models
 from hansenti.models.base import accepted_options
-from hansenti.run import Predictor
 from hansenti.vocab import Vocab
 
 pytest.importorskip("keras")
@@ -60,7 +60,7 @@ def test_refit_trains_on_all_documents_with_the_choice_made(name, chosen, tmp_pa
 
 def test_refit_of_a_model_without_it_fails_before_the_run_is_claimed(tmp_path, monkeypatch):
     from hansenti.models.base import Classifier
-    from hansenti.train import train
+    from hansenti.training.trainer import train
 
     class NoRefit(Classifier):
         name = "norefit"
@@ -152,7 +152,7 @@ def serve_small_corpus(monkeypatch, tag) -> list:
     """240 short reviews, ``tag(i)`` appended to review i, served as 200 train + 40 test
     in place of a real corpus."""
     from hansenti.corpora.base import Review
-    from hansenti import splits
+    from hansenti.training import splits
 
     texts = [("정말 좋다 최고", 1), ("너무 별로 최악", 0), ("재밌다 추천", 1), ("지루 하다 별로", 0)]
     records = [Review(str(i), f"{t} {tag(i)}", y, "train") for i, (t, y) in enumerate(texts * 60)]
@@ -180,7 +180,7 @@ def interrupt_first_epoch(monkeypatch, of_refit: bool):
 
 def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, monkeypatch,
                                                                      session_home):
-    from hansenti import train as train_module
+    from hansenti.training import trainer as train_module
 
     serve_small_corpus(monkeypatch, lambda i: i % 13)
     resume_normally = interrupt_first_epoch(monkeypatch, of_refit=False)
@@ -211,7 +211,7 @@ def test_interrupted_run_resumes_and_is_never_mistaken_for_finished(tmp_path, mo
 
 def test_refit_run_resumes_and_keeps_validation_predictions_out_of_sample(
         tmp_path, monkeypatch, session_home):
-    from hansenti import train as train_module
+    from hansenti.training import trainer as train_module
 
     records = serve_small_corpus(monkeypatch, lambda i: f"문서{i}")
     resume_normally = interrupt_first_epoch(monkeypatch, of_refit=True)

@@ -21,6 +21,7 @@ class NaverReviews(Corpus):
     language = "ko"
     labelled = False
     splits = ("all",)
+    test_corpus = "nsmc"
     files = (
         RemoteFile("naver_movie_reviews.tsv.gz", "https://github.com/e9t/nsmc/tree/master/raw",
                    "d522c1c11554203e2f62d2bba7e5cb366a56e50e199ea36bc5e51577b6e5891b", 30_907_892,

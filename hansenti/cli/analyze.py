@@ -25,8 +25,8 @@ from .options import jobs_option
 def analyze_command(input_path: str, text_column: str, group_column: str | None, out_dir: str,
                     keep: int, batch_size: int, jobs: int, run_dir: str) -> None:
     """Score every review of a file with RUN_DIR and summarise it (per group)."""
-    from ..analysis import analyze
-    from ..run import Predictor
+    from ..inference.analysis import analyze
+    from ..inference.predictor import Predictor
 
     result = analyze(Predictor(run_dir), Path(input_path), Path(out_dir), text_column,
                      group_column, keep, batch_size, jobs)
@@ -46,8 +46,8 @@ def analyze_command(input_path: str, text_column: str, group_column: str | None,
 def serve_command(host: str, port: int, time_limit: float, run_dir: str) -> None:
     """Serve RUN_DIR: POST /predict (JSON) and a page to try reviews at /."""
     from ..errors import HansentiError
-    from ..run import Predictor
-    from ..serve import make_server
+    from ..inference.predictor import Predictor
+    from ..inference.serve import make_server
 
     predictor = Predictor(run_dir)
     try:

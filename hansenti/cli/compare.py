@@ -6,7 +6,16 @@ import sys
 
 import click
 
-from .options import code_option, corpus_and_data, data_options, data_spec, mirror_option
+from ..compare.matrix import DEFAULT_MODELS
+from ..models import models
+from .options import (
+    code_option,
+    corpus_and_data,
+    data_options,
+    data_spec,
+    jobs_option,
+    mirror_option,
+)
 
 
 @click.command("compare")
@@ -20,14 +29,14 @@ from .options import code_option, corpus_and_data, data_options, data_spec, mirr
               help="Tokenizer, e.g. okt, 'okt-stem=okt:norm=true,stem=true' or "
                    "'spm:vocab_size=8000' (repeatable; default: the corpus's standard set).")
 @click.option("-m", "--model", "model_names", multiple=True,
-              help="Model (repeatable; default: nblr, lstm, bilstm, cnn).")
+              help=f"Model: {', '.join(models.names())} (repeatable; default: "
+                   f"{', '.join(DEFAULT_MODELS)}).")
 @click.option("--seeds", type=click.IntRange(min=1), default=None,
               help="Seeds per cell (default: 1 quick, 3 full).")
 @click.option("--profile", "profile_name", type=click.Choice(["quick", "full"]), default="quick",
               show_default=True, help="quick: stratified slices, 2 epochs (minutes); "
                                       "full: the whole corpora (hours).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Worker processes for tokenizing.")
+@jobs_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/study",
               show_default=True, help="Study folder: runs/, results.csv, report.md/html.")
 def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str | None,
@@ -39,7 +48,7 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
 
     Finished cells are reused: run the same command again to continue after an interrupt."""
-    from ..compare import run_study
+    from ..compare.study import run_study
 
     names, specs = [], {}
     given = data_spec(data, text_column, label_column, label_map, id_column, test_data,
@@ -58,7 +67,7 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
 
 @click.command("ensemble")
 @mirror_option
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True)
+@jobs_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
               help="Folder for ensemble.json (members, weights, validation and test metrics).")
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path())
@@ -66,7 +75,7 @@ def ensemble_command(mirror: str | None, jobs: int, out_dir: str,
                      run_dirs: tuple[str, ...]) -> None:
     """Combine finished RUN_DIRS of one corpus (weights fitted on their shared validation
     split) and score the test split once."""
-    from ..ensemble import ensemble
+    from ..training.ensemble import ensemble
 
     result = ensemble(list(run_dirs), out_dir, mirror, jobs)
     for member in result["members"]:

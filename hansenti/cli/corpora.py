@@ -6,8 +6,9 @@ import click
 
 from ..cache import TokenCache
 from ..corpora import corpora, open_corpus
-from ..stats import describe_split
-from .options import build_tokenizer, code_option, jobs_option, mirror_option
+from ..corpora.stats import describe_split
+from ..references import open_tokenizer
+from .options import code_option, jobs_option, mirror_option
 
 verify_option = click.option("--no-verify", "no_verify", is_flag=True,
                              help="Accept files whose checksum differs from the known one.")
@@ -55,7 +56,7 @@ def info_command(mirror: str | None, no_verify: bool, strict: bool,
     """Sizes, class balance and token-length statistics of corpus NAME (a registered name
     or a .toml description of your files)."""
     corpus = open_corpus(name, mirror=mirror, verify=not no_verify, strict=strict)
-    tokenizers = [build_tokenizer(tokenizer_name) for tokenizer_name in tokenizer_names]
+    tokenizers = [open_tokenizer(tokenizer_name) for tokenizer_name in tokenizer_names]
     click.echo(f"{corpus.name}: {corpus.description}")
     click.echo(f"license: {corpus.license}; source: {corpus.homepage}")
     variant = corpus.variant_name()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import click
 
-from .options import mirror_option
+from .options import jobs_option, mirror_option
 
 
 @click.command("distil")
 @mirror_option
 @click.option("--source", default="naver-reviews", show_default=True,
-              help="Unlabelled reviews to label: CORPUS or CORPUS:SPLIT (e.g. imdb:unsup).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Worker processes for tokenizing.")
+              metavar="CORPUS[:SPLIT+SPLIT]",
+              help="Unlabelled reviews to label, e.g. naver-reviews or imdb:unsup.")
+@jobs_option
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Label a seeded sample of N reviews (default: all).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True,
@@ -23,7 +23,7 @@ def distil_command(mirror: str | None, source: str, jobs: int, limit: int | None
     """Pseudo-label --source with the mean probability of the finished RUN_DIRS (teachers
     sharing one validation split); train a student on them with hansenti train
     --pseudo-labels OUT."""
-    from ..distil import distil
+    from ..training.distil import distil
 
     info = distil(list(run_dirs), source, out_dir, mirror, jobs, limit)
     excluded = info["excluded"]

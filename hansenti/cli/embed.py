@@ -6,9 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..tokenizer import TOKENIZER_FILE, load_tokenizer
-from .options import (build_tokenizer, code_option, mirror_option, parse_options,
-                      tokenizer_options_option)
+from ..embeddings.training import EmbeddingConfig
+from ..references import open_tokenizer
+from .options import code_option, jobs_option, mirror_option, tokenizer_options_option
+
+#: the defaults of every option, shown in --help
+DEFAULTS = EmbeddingConfig()
 
 
 @click.group("embed")
@@ -19,39 +22,42 @@ def embed_group() -> None:
 @embed_group.command("train")
 @code_option
 @mirror_option
-@click.option("--corpus", "source", default="naver-reviews", show_default=True,
-              type=click.Choice(["naver-reviews", "nsmc", "imdb-unsup"]),
-              help="Unlabelled text: the raw Naver crawl (NSMC test ids dropped), NSMC train, "
-                   "or IMDB train+unsup. Test documents are never used.")
-@click.option("-t", "--tokenizer", default="mecab", show_default=True,
+@click.option("--corpus", "source", default=DEFAULTS.source, show_default=True,
+              metavar="CORPUS[:SPLIT+SPLIT]",
+              help="Text to learn from, e.g. naver-reviews (the raw crawl, NSMC test ids "
+                   "dropped), nsmc:train or imdb:train+unsup (default: every split but "
+                   "test). Test documents are never used.")
+@click.option("-t", "--tokenizer", default=DEFAULTS.tokenizer, show_default=True,
               help="Tokenizer name, or a saved tokenizer folder (e.g. RUN/tokenizer).")
 @tokenizer_options_option
-@click.option("--algo", type=click.Choice(["word2vec", "fasttext"]), default="word2vec",
+@click.option("--algo", type=click.Choice(["word2vec", "fasttext"]), default=DEFAULTS.algo,
               show_default=True)
-@click.option("--dim", type=click.IntRange(min=2), default=100, show_default=True)
-@click.option("--window", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--dim", type=click.IntRange(min=2), default=DEFAULTS.dim, show_default=True)
+@click.option("--window", type=click.IntRange(min=1), default=DEFAULTS.window,
+              show_default=True)
+@click.option("--min-count", type=click.IntRange(min=1), default=DEFAULTS.min_count,
+              show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=DEFAULTS.epochs,
+              show_default=True)
 @click.option("--cbow", is_flag=True, help="CBOW instead of skip-gram (faster, a bit worse).")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Tokenizer processes and gensim worker threads.")
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@jobs_option
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output folder (default: embeddings/CORPUS-TOKENIZER-ALGODIM).")
 def train_command(mirror: str | None, source: str, tokenizer: str,
-                  tokenizer_options: tuple[str, ...], algo: str, dim: int, window: int,
+                  tokenizer_options: dict, algo: str, dim: int, window: int,
                   min_count: int, epochs: int, cbow: bool, seed: int, jobs: int,
                   out: str | None) -> None:
     """Pre-train vectors; writes vectors.kv, vectors.txt (word2vec text) and embedding.json."""
-    from ..embeddings import EmbeddingConfig, train_embeddings
+    from ..embeddings import train_embeddings
 
-    saved = Path(tokenizer, TOKENIZER_FILE).is_file()
-    ready = load_tokenizer(tokenizer) if saved else build_tokenizer(tokenizer, tokenizer_options)
+    ready = open_tokenizer(tokenizer, tokenizer_options)
     config = EmbeddingConfig(source=source, tokenizer=ready.name,
-                             tokenizer_options=parse_options(tokenizer_options), algo=algo,
+                             tokenizer_options=tokenizer_options, algo=algo,
                              dim=dim, window=window, min_count=min_count, epochs=epochs,
                              skipgram=not cbow, seed=seed)
-    out_dir = Path(out or f"embeddings/{source}-{ready.name}-{algo}{dim}")
+    slug = str(source).replace(":", "-").replace("+", "-")
+    out_dir = Path(out or f"embeddings/{slug}-{ready.name}-{algo}{dim}")
     result = train_embeddings(config, out_dir, mirror=mirror, jobs=jobs, tokenizer=ready)
     meta = result.metadata
     click.echo(f"{out_dir}: {meta['vocab_size']:,} words x {meta['dim']} from "
@@ -65,7 +71,8 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
 @click.argument("words", nargs=-1, required=True)
 def similar_command(top: int, vectors_path: str, words: tuple[str, ...]) -> None:
     """Nearest WORDS by cosine in VECTORS (a vectors file/folder, or a run directory)."""
-    from ..embeddings.vectors import most_similar, open_vectors
+    from ..embeddings.vectors import most_similar
+    from ..inference.run_vectors import open_vectors
 
     vectors = open_vectors(vectors_path)
     for word in words:
@@ -84,8 +91,9 @@ def similar_command(top: int, vectors_path: str, words: tuple[str, ...]) -> None
 def export_command(projector: str | None, word2vec_path: str | None, limit: int | None,
                    vectors_path: str) -> None:
     """Export VECTORS (a vectors file/folder, or a trained run's embedding layer)."""
-    from ..embeddings.vectors import open_vectors, write_projector, write_word2vec_text
+    from ..embeddings.vectors import write_projector, write_word2vec_text
     from ..errors import HansentiError
+    from ..inference.run_vectors import open_vectors
 
     if not projector and not word2vec_path:
         raise HansentiError("say where to export: --projector DIR and/or --word2vec FILE")

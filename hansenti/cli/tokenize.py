@@ -8,10 +8,15 @@ import sys
 import click
 
 from ..errors import HansentiError
+from ..references import open_tokenizer
 from ..text import shorten_all
 from ..tokenizer import tokenizers
-from .options import (code_option, jobs_option, mirror_option, resolve_tokenizer,
-                      tokenizer_options_option)
+from .options import (
+    code_option,
+    jobs_option,
+    mirror_option,
+    tokenizer_options_option,
+)
 
 
 @click.command("tokenizers")
@@ -39,19 +44,20 @@ def tokenizers_command() -> None:
 @click.option("-t", "--tokenizer", "name", required=True,
               help="Registered tokenizer name, or a saved tokenizer directory.")
 @tokenizer_options_option
-@click.option("--fit", "fit_corpus", metavar="CORPUS",
-              help="Train a trainable tokenizer (spm) on CORPUS's train split first (cached).")
+@click.option("--fit", "fit_corpus", metavar="CORPUS[:SPLIT+SPLIT]",
+              help="Train a trainable tokenizer (spm) on CORPUS's train split (or the splits "
+                   "named) first (cached).")
 @mirror_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON list of tokens per text.")
 @click.option("--roundtrip", is_flag=True,
               help="Also print the text rebuilt from the tokens (reversible tokenizers).")
 @jobs_option
 @click.argument("texts", nargs=-1)
-def tokenize_command(name: str, tokenizer_options: tuple[str, ...], fit_corpus: str | None,
+def tokenize_command(name: str, tokenizer_options: dict, fit_corpus: str | None,
                      mirror: str | None, as_json: bool,
                      roundtrip: bool, jobs: int, texts: tuple[str, ...]) -> None:
     """Tokenize TEXTS (or each line of stdin): tokens separated by spaces, one text a line."""
-    tokenizer = resolve_tokenizer(name, tokenizer_options, fit_corpus, mirror)
+    tokenizer = open_tokenizer(name, tokenizer_options, fit_corpus, mirror)
     if roundtrip and not tokenizer.reversible:
         raise HansentiError(f"tokenizer {name!r} is not reversible; drop --roundtrip")
     lines = list(texts) if texts else [line.rstrip("\n") for line in sys.stdin]

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from ..config import TrainConfig
 from ..errors import HansentiError
-from .options import (code_option, corpus_and_data, data_options, data_spec, jobs_option,
-                      mirror_option, parse_options, tokenizer_options_option)
+from ..models import models
+from ..run import RunDir
+from .options import (
+    code_option,
+    corpus_and_data,
+    data_options,
+    data_spec,
+    jobs_option,
+    mirror_option,
+    parse_options,
+    tokenizer_options_option,
+)
 
-DEFAULT_JOBS = 2
+#: the defaults of every training option, shown in --help
+DEFAULTS = TrainConfig()
+#: command-line parameters that together make TrainConfig.corpus and .data
+CORPUS_PARAMETERS = ("corpus", "data", "text_column", "label_column", "label_map", "id_column",
+                     "test_data", "test_fraction", "exclude")
 
 
 @click.command("train")
@@ -21,72 +37,81 @@ DEFAULT_JOBS = 2
 @click.option("--corpus", help="Labelled corpus to train on: a name (hansenti corpora list) "
                                 "or a .toml description of your files  [default: nsmc]")
 @data_options
-@click.option("-t", "--tokenizer", default="mecab", show_default=True)
+@click.option("-t", "--tokenizer", default=DEFAULTS.tokenizer, show_default=True)
 @tokenizer_options_option
-@click.option("-m", "--model", default="cnn", show_default=True,
-              help="lstm, bilstm, gru, cnn, gmp, rnn or nblr.")
+@click.option("-m", "--model", default=DEFAULTS.model, show_default=True,
+              help=f"One of: {', '.join(models.names())}.")
 @click.option("-p", "--model-option", "model_options", multiple=True, metavar="KEY=VALUE",
               help="Model hyper-parameter, e.g. -p units=256 -p epochs=5 (repeatable).")
-@click.option("--embeddings", type=click.Path(),
+@click.option("--embeddings", type=click.Path(), default=DEFAULTS.embeddings,
               help="Initialise the embedding layer from these vectors (hansenti embed train "
                    "output, word2vec .txt/.bin, gensim .kv, fastText .bin).")
-@click.option("--freeze/--finetune", "freeze_embeddings", default=False, show_default=True,
+@click.option("--freeze/--finetune", "freeze_embeddings", default=DEFAULTS.freeze_embeddings,
+              show_default=True,
               help="Keep pre-trained vectors fixed, or train them further.")
-@click.option("--max-vocab", type=int, default=None, help="Keep at most this many tokens.")
-@click.option("--min-freq", type=int, default=2, show_default=True)
-@click.option("--maxlen", default="mean+2std", show_default=True,
+@click.option("--max-vocab", type=int, default=DEFAULTS.max_vocab,
+              help="Keep at most this many tokens.")
+@click.option("--min-freq", type=int, default=DEFAULTS.min_freq, show_default=True)
+@click.option("--maxlen", default=DEFAULTS.maxlen, show_default=True,
               help="Sequence length: a number, mean+Kstd or pNN of training lengths.")
-@click.option("--padding", type=click.Choice(["pre", "post"]), default="pre", show_default=True)
-@click.option("--truncating", type=click.Choice(["pre", "post"]), default="pre",
+@click.option("--padding", type=click.Choice(["pre", "post"]), default=DEFAULTS.padding,
               show_default=True)
-@click.option("--validation-fraction", type=float, default=0.1, show_default=True)
-@click.option("--refit", is_flag=True,
+@click.option("--truncating", type=click.Choice(["pre", "post"]), default=DEFAULTS.truncating,
+              show_default=True)
+@click.option("--validation-fraction", type=float, default=DEFAULTS.validation_fraction,
+              show_default=True)
+@click.option("--refit", is_flag=True, default=DEFAULTS.refit,
               help="After choosing the epoch (or C) on validation, train again on all of "
                    "train with that choice; the refitted model is saved and tested.")
 @click.option("--pseudo-labels", type=click.Path(file_okay=False),
+              default=DEFAULTS.pseudo_labels,
               help="Also train on the reviews labelled by hansenti distil (soft targets); "
                    "the teachers must share this run's corpus, seed and validation split.")
-@click.option("--metric", type=click.Choice(["auto", "accuracy", "macro_f1"]), default="auto",
+@click.option("--metric", type=click.Choice(["auto", "accuracy", "macro_f1"]),
+              default=DEFAULTS.metric,
               show_default=True,
               help="Validation score that chooses the epoch (or C); auto: macro_f1 when the "
                    "classes are imbalanced (largest/smallest >= 1.5), else accuracy.")
 @click.option("--class-weight", type=click.Choice(["auto", "none", "balanced"]),
-              default="auto", show_default=True,
+              default=DEFAULTS.class_weight, show_default=True,
               help="Weight the loss by inverse class frequency; auto: balanced on imbalanced "
                    "classes (nblr tries both and keeps the better on validation).")
-@click.option("--seed", type=int, default=42, show_default=True)
-@click.option("--limit", type=click.IntRange(min=10), default=None,
+@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@click.option("--limit", type=click.IntRange(min=10), default=DEFAULTS.limit,
               help="Quick run: a stratified slice of N train and N/3 test documents.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=DEFAULT_JOBS,
-              show_default=True, help="Worker processes for tokenizing.")
+@jobs_option
 @click.option("--runs-dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--name", help="Run folder name (default: corpus-tokenizer-model).")
-@click.option("--resume", is_flag=True, help="Continue an interrupted run of this --name.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run of this --name (with its saved options; "
+                   "options given must agree with them).")
 def train_command(mirror: str | None, corpus: str | None, data: str | None,
                   text_column: str, label_column: str, label_map: str | None,
                   id_column: str | None, test_data: str | None, test_fraction: float | None,
                   exclude: tuple[str, ...],
                   tokenizer: str,
-                  tokenizer_options: tuple[str, ...], model: str, model_options: tuple[str, ...],
+                  tokenizer_options: dict, model: str, model_options: tuple[str, ...],
                   embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None,
                   min_freq: int, maxlen: str, padding: str, truncating: str,
                   validation_fraction: float, refit: bool, pseudo_labels: str | None,
                   metric: str, class_weight: str, seed: int, limit: int | None, jobs: int,
                   runs_dir: str, name: str | None, resume: bool) -> None:
     """Train a classifier; the epoch is chosen on validation, test is scored once."""
-    from ..train import train
+    from ..training.trainer import train
 
     corpus, spec = corpus_and_data(corpus, data_spec(data, text_column, label_column, label_map,
                                                      id_column, test_data, test_fraction,
                                                      exclude))
     config = TrainConfig(
-        corpus=corpus, data=spec, tokenizer=tokenizer, tokenizer_options=parse_options(tokenizer_options),
+        corpus=corpus, data=spec, tokenizer=tokenizer, tokenizer_options=tokenizer_options,
         model=model, model_options=parse_options(model_options), embeddings=embeddings,
         freeze_embeddings=freeze_embeddings, max_vocab=max_vocab,
         min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
         validation_fraction=validation_fraction, refit=refit, pseudo_labels=pseudo_labels,
         metric=metric, class_weight=class_weight, seed=seed, limit=limit)
     run_dir = Path(runs_dir) / (name or f"{corpus}-{tokenizer}-{model}")
+    if resume:
+        config = resumed_config(click.get_current_context(), config, run_dir)
     try:
         metrics = train(config, run_dir, resume=resume, mirror=mirror, jobs=jobs)
     except KeyboardInterrupt:
@@ -94,6 +119,20 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
                    f"--name {run_dir.name} --resume", err=True)
         raise
     click.echo(train_summary(run_dir, metrics))
+
+
+def resumed_config(ctx: click.Context, config: TrainConfig, run_dir: Path) -> TrainConfig | None:
+    """What ``--resume`` continues with: the saved options, with those given on the command
+    line in place (``train`` refuses them where they disagree); None when none was given."""
+    given = {name for name in ctx.params
+             if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT}
+    fields = {name for name in given if name in TrainConfig.__dataclass_fields__}
+    if given & set(CORPUS_PARAMETERS):
+        fields |= {"corpus", "data"}
+    if not fields:
+        return None
+    saved = RunDir(run_dir).saved_config()
+    return dataclasses.replace(saved, **{name: getattr(config, name) for name in fields})
 
 
 def train_summary(run_dir: Path, metrics: dict) -> str:
@@ -127,7 +166,7 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
                   exclude: tuple[str, ...],
                      split: str, jobs: int, run_dir: str) -> None:
     """Accuracy, macro-F1, per-class scores and confusion matrix of RUN_DIR on a corpus split."""
-    from ..train import evaluate
+    from ..training.trainer import evaluate
 
     if test_data or test_fraction is not None:
         raise HansentiError("evaluate scores every row of --data: drop --test-data and "
@@ -154,8 +193,8 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
 def predict_command(input_path: str | None, column: str, output: str | None, batch_size: int,
                     explain: bool, jobs: int, run_dir: str, texts: tuple[str, ...]) -> None:
     """Score TEXTS (label and probability), or a whole file with --input/--output."""
-    from ..run import Predictor
-    from ..scoring import score_file
+    from ..inference.predictor import Predictor
+    from ..inference.scoring import score_file
 
     if bool(input_path) != bool(output):
         raise HansentiError("--input and --output go together")

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import atomic
-from ..ensemble import ENSEMBLE_FILE, ensemble
 from ..run import METRICS_FILE, RunDir
+from ..training.ensemble import ENSEMBLE_FILE, ensemble
 from .matrix import Cell
 from .runner import RUNS_DIR
 

@@ -10,6 +10,7 @@ from typing import Any
 from ..config import TrainConfig
 from ..corpora import corpora
 from ..errors import HansentiError
+from ..references import parse_options
 from ..tokenizer import tokenizers
 
 
@@ -27,15 +28,10 @@ class TokenizerSpec:
         if not has_label or ":" in label:
             label, rest = "", text
         name, _, option_text = rest.partition(":")
-        options = []
-        for pair in filter(None, option_text.split(",")):
-            key, sep, value = pair.partition("=")
-            if not sep:
-                raise HansentiError(f"tokenizer spec {text!r}: {pair!r} is not KEY=VALUE")
-            try:
-                options.append((key, json.loads(value)))
-            except json.JSONDecodeError:
-                options.append((key, value))
+        try:
+            options = list(parse_options(filter(None, option_text.split(","))).items())
+        except HansentiError as error:
+            raise HansentiError(f"tokenizer spec {text!r}: {error}") from None
         if not name:
             raise HansentiError(f"tokenizer spec {text!r} names no tokenizer")
         default_label = name + "".join(f"-{k}-{v}" for k, v in options)
@@ -77,27 +73,24 @@ class Profile:
     limit: dict[str, int | None]
     #: max-length policy per corpus (long IMDB character sequences are capped)
     maxlen: dict[str, str]
-    #: model options per model name, on top of the model's defaults
-    model_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: model options on top of each model's defaults, given to every model that reads them
+    model_options: dict[str, Any] = field(default_factory=dict)
 
-
-NEURAL_MODELS = ("lstm", "bilstm", "gru", "cnn", "gmp", "rnn")
 
 PROFILES = {
     "quick": Profile(
         "quick", "stratified slices (NSMC 6,000 / IMDB 2,500 train, a third as many test), "
         "small nets, up to 3 epochs", seeds=1, limit={"nsmc": 6_000, "imdb": 2_500},
         maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=200"},
-        model_options={name: {"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
-                              "units": 64, "filters": 64} for name in NEURAL_MODELS}),
+        model_options={"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
+                       "units": 64, "filters": 64}),
     "full": Profile(
         "full", "full corpora; small nets (64-dimensional embeddings, 32 LSTM units, 64 "
         "filters), 2 epochs at learning rate 0.002, the better epoch chosen on validation",
         seeds=3, limit={"nsmc": None, "imdb": None},
         maxlen={"nsmc": "mean+2std<=160", "imdb": "p90<=256"},
-        model_options={name: {"epochs": 2, "patience": 1, "learning_rate": 2e-3,
-                              "embedding_dim": 64, "units": 32, "filters": 64}
-                       for name in NEURAL_MODELS}),
+        model_options={"epochs": 2, "patience": 1, "learning_rate": 2e-3,
+                       "embedding_dim": 64, "units": 32, "filters": 64}),
 }
 
 
@@ -123,8 +116,8 @@ class Cell:
         from ..models.base import accepted_options
 
         accepted = accepted_options(self.model)
-        options = {key: value for key, value in profile.model_options.get(self.model, {}).items()
-                   if accepted is None or key in accepted}
+        options = {key: value for key, value in profile.model_options.items()
+                   if accepted is not None and key in accepted}
         return TrainConfig(corpus=self.corpus,
                            data=json.loads(self.data) if self.data else None,
                            tokenizer=self.tokenizer.name,

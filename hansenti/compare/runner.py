@@ -82,7 +82,7 @@ def run_cells(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_d
 def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
              jobs: int) -> CellResult:
     """Train (or resume, or read back) one cell."""
-    from ..train import train
+    from ..training.trainer import train
 
     run = RunDir(run_dir)
     if run.finished:

@@ -10,17 +10,24 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..registry import Registry
-from .base import Corpus, LoadReport, Review, Split, stratified_sample, train_validation_split
-from .fetch import HOME_ENV, MIRROR_ENV, home_dir
+from .base import (
+    Corpus,
+    LoadReport,
+    Review,
+    Split,
+    stratified_sample,
+    train_validation_split,
+)
+from .fetch import MIRROR_ENV
 from .files import DataSpec, FileCorpus, is_description
-
-corpora: Registry[type[Corpus]] = Registry("corpus", entry_point_group="hansenti_corpora")
-
-
-def register_corpus(corpus: type[Corpus]) -> type[Corpus]:
-    """Register a :class:`Corpus` subclass under its ``name`` (usable as a decorator)."""
-    return corpora.register(corpus.name, corpus)
+from .reference import CorpusReference
+from .registry import (
+    corpora,
+    open_registered,
+    referenced_ids,
+    referenced_reviews,
+    register_corpus,
+)
 
 
 def open_corpus(name: str, mirror: str | Path | None = None,
@@ -32,9 +39,9 @@ def open_corpus(name: str, mirror: str | Path | None = None,
         return FileCorpus(DataSpec.from_dict(data), mirror=mirror, **options)
     if is_description(name):
         return FileCorpus(DataSpec.from_toml(name), mirror=mirror, **options)
-    return corpora.get(name)(mirror=mirror, **options)
+    return open_registered(name, mirror, **options)
 
 
-__all__ = ["Corpus", "DataSpec", "FileCorpus", "LoadReport", "Review", "Split", "corpora",
-           "open_corpus", "register_corpus", "home_dir", "stratified_sample",
-           "train_validation_split", "HOME_ENV", "MIRROR_ENV"]
+__all__ = ["Corpus", "CorpusReference", "DataSpec", "FileCorpus", "LoadReport", "MIRROR_ENV",
+           "Review", "Split", "corpora", "open_corpus", "referenced_ids", "referenced_reviews",
+           "register_corpus", "stratified_sample", "train_validation_split"]

@@ -12,7 +12,8 @@ from typing import ClassVar, Iterator, Sequence
 
 from ..errors import CorpusError
 from ..labels import BINARY
-from .fetch import RemoteFile, ensure_file, home_dir, mirror_dir, recorded_sha256
+from ..paths import home_dir
+from .fetch import RemoteFile, ensure_file, mirror_dir, recorded_sha256
 
 log = logging.getLogger("hansenti")
 
@@ -106,6 +107,9 @@ class Corpus(ABC):
     classes: tuple[str, ...] = BINARY
     #: the corpus's folder inside a mirror (the publisher's project name)
     mirror_folder: ClassVar[str]
+    #: a labelled corpus this one's text was drawn beside, whose test reviews must never
+    #: feed unsupervised training on it (the Naver crawl: nsmc); its own test split always
+    test_corpus: ClassVar[str | None] = None
 
     def __init__(self, mirror: str | Path | None = None, home: str | Path | None = None,
                  verify: bool = True, strict: bool = False) -> None:

@@ -21,7 +21,6 @@ from ..errors import CorpusError
 
 log = logging.getLogger("hansenti")
 
-HOME_ENV = "HANSENTI_HOME"
 MIRROR_ENV = "HANSENTI_MIRROR"
 
 
@@ -41,10 +40,6 @@ class RemoteFile:
     def known_sha256(self) -> tuple[str, ...]:
         return (self.sha256, *self.also_known)
 
-
-def home_dir() -> Path:
-    """Where hansenti keeps corpora, caches and models: ``$HANSENTI_HOME`` or ~/.cache."""
-    return Path(os.environ.get(HOME_ENV) or Path.home() / ".cache" / "hansenti")
 
 
 def mirror_dir(mirror: str | os.PathLike | None = None) -> Path | None:

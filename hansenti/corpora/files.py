@@ -20,6 +20,8 @@ from ..errors import CorpusError, HansentiError
 from ..labels import LabelMap, natural_classes, number
 from ..review_files import SUFFIXES, ReviewRow, file_suffix, read_reviews
 from .base import Corpus, LoadReport, Review, Split, train_validation_split
+from .reference import CorpusReference
+from .registry import referenced_ids
 
 #: fewest training examples a class may have
 MIN_CLASS_EXAMPLES = 10
@@ -260,20 +262,12 @@ class FileCorpus(Corpus):
         return f"{path.name}:{row.line}"
 
     def _excluded_ids(self) -> set[str]:
-        from . import open_corpus
-
         if self.spec.exclude and not self.spec.id_column:
             raise HansentiError("excluding another corpus's reviews needs their ids: give "
                                 "the id column (id_column / --id-column)")
-        ids: set[str] = set()
-        for reference in self.spec.exclude:
-            corpus_name, _, split = reference.partition(":")
-            corpus = open_corpus(corpus_name, mirror=self.mirror)
-            for name in [split] if split else list(corpus.splits):
-                # a corpus that lists every id of a split (NSMC: empty documents too)
-                ids |= (corpus.ids(name) if hasattr(corpus, "ids") else
-                        {record.id for record in corpus.load(name).records})
-        return ids
+        return set().union(*(referenced_ids(CorpusReference.parse(reference), self.mirror)
+                             for reference in self.spec.exclude))
+
 
 def _rating(value: str) -> int | None:
     parsed = number(value)

@@ -1,7 +1,7 @@
 """Pre-trained word vectors: train them (gensim), load any format, initialise models, export."""
 
-from .training import SOURCES, EmbeddingConfig, EmbeddingResult, train_embeddings
+from .training import EmbeddingConfig, EmbeddingResult, train_embeddings
 from .vectors import Coverage, embedding_matrix, load_vectors, most_similar
 
-__all__ = ["SOURCES", "Coverage", "EmbeddingConfig", "EmbeddingResult", "embedding_matrix",
+__all__ = ["Coverage", "EmbeddingConfig", "EmbeddingResult", "embedding_matrix",
            "load_vectors", "most_similar", "train_embeddings"]

@@ -13,27 +13,25 @@ from typing import Any, Literal
 
 from .. import atomic
 from ..cache import TokenCache, fit_cached
-from ..corpora import Review, open_corpus
+from ..corpora import CorpusReference, Review, open_corpus
 from ..errors import HansentiError
 from ..faults import failpoint
 from ..parallel import available_cores
 from ..tokenizer import Tokenizer, create_tokenizer
-from .vectors import METADATA_FILE, VECTORS_FILE, WORD2VEC_TEXT_FILE, write_word2vec_text
+from .vectors import (
+    METADATA_FILE,
+    VECTORS_FILE,
+    WORD2VEC_TEXT_FILE,
+    write_word2vec_text,
+)
 
 log = logging.getLogger("hansenti")
-
-#: source name -> (corpus, splits read, labelled corpus whose test ids must never appear)
-SOURCES: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "naver-reviews": ("naver-reviews", ("all",), "nsmc"),
-    "nsmc": ("nsmc", ("train",), "nsmc"),
-    "imdb-unsup": ("imdb", ("train", "unsup"), "imdb"),
-}
-
 
 @dataclass(frozen=True)
 class EmbeddingConfig:
     """What determines a set of pre-trained vectors."""
 
+    #: a corpus reference, ``CORPUS[:SPLIT+SPLIT]`` (default: every split but test)
     source: str = "naver-reviews"
     tokenizer: str = "mecab"
     tokenizer_options: dict[str, Any] = field(default_factory=dict)
@@ -56,14 +54,20 @@ class EmbeddingResult:
 
 
 def training_records(source: str, mirror: str | None = None) -> list[Review]:
-    """The documents of ``source``, after checking none is a test document."""
-    if source not in SOURCES:
-        raise HansentiError(f"unknown embedding source {source!r}; "
-                            f"known: {', '.join(SOURCES)}")
-    corpus_name, splits, guarded = SOURCES[source]
-    corpus = open_corpus(corpus_name, mirror=mirror)
+    """The documents of ``source`` (``CORPUS[:SPLIT+SPLIT]``; every split but test by
+    default), after checking none is a test document of the corpus or of the labelled
+    corpus it was drawn from (:attr:`Corpus.test_corpus`)."""
+    reference = CorpusReference.parse(source)
+    corpus = open_corpus(reference.name, mirror=mirror)
+    splits = (reference.splits_of(corpus.splits) if reference.splits
+              else tuple(split for split in corpus.splits if split != "test"))
+    if "test" in splits:
+        raise HansentiError(f"{source}: vectors are never trained on a test split; name "
+                            f"the others (e.g. {reference.name}:train)")
     records = [record for split in splits for record in corpus.load(split).records]
-    check_no_test_ids(records, open_corpus(guarded, mirror=mirror).load("test").records)
+    guarded = corpus.test_corpus or (reference.name if "test" in corpus.splits else None)
+    if guarded:
+        check_no_test_ids(records, open_corpus(guarded, mirror=mirror).load("test").records)
     return records
 
 

@@ -71,28 +71,6 @@ def load_vectors(path: str | Path) -> "KeyedVectors":
     return vectors
 
 
-def open_vectors(path: str | Path) -> "KeyedVectors":
-    """Vectors from a file or embedding folder, or the embedding layer a run learned."""
-    from ..run import CONFIG_FILE
-
-    if Path(path, CONFIG_FILE).is_file():
-        return run_vectors(path)
-    return load_vectors(path)
-
-
-def run_vectors(run_dir: str | Path) -> "KeyedVectors":
-    """The trained embedding layer of a finished Keras run, one vector per vocab token."""
-    from ..models.keras_classifier import KerasClassifier, embedding_layer
-    from ..run import Predictor
-
-    classifier = Predictor(run_dir).classifier
-    if not isinstance(classifier, KerasClassifier):
-        raise HansentiError(f"run {run_dir} ({classifier.name}) has no embedding layer")
-    rows = embedding_layer(classifier.model, len(classifier.vocab)).get_weights()[0]
-    keep = len(SPECIALS)
-    return vectors_from_rows(classifier.vocab.itos[keep:], rows[keep:])
-
-
 def metadata_of(path: str | Path) -> dict[str, Any]:
     """What ``hansenti embed train`` recorded beside the vectors (empty for outside files)."""
     path = Path(path)

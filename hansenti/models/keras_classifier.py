@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +23,10 @@ from .. import atomic
 from ..config import NetworkOptions, TrainConfig, checked_options
 from ..errors import HansentiError, RunDirError
 from ..metrics import balanced_weights, score
-from ..run import VOCAB_FILE
-from ..vocab import Vocab, choose_maxlen
+from ..vocab import VOCAB_FILE, Vocab, choose_maxlen
 from .backend import keras_module
 from .base import Classifier, Documents, models
+from .saving import save_model
 
 if TYPE_CHECKING:
     import keras
@@ -141,9 +140,7 @@ class KerasClassifier(Classifier):
         with the same model as one never interrupted."""
         import keras
 
-        from .progress import EpochBar, EpochProgress
-
-        from .progress import ValidationScore
+        from .progress import EpochBar, EpochProgress, ValidationScore
 
         keras.utils.set_random_seed(self.config.seed)
         progress = EpochProgress(workdir, self.options.patience, validated=validation is not None,
@@ -310,17 +307,6 @@ def keras_verbosity() -> int:
     if not log.isEnabledFor(logging.INFO):
         return 0
     return 1 if sys.stdout.isatty() else 2
-
-
-def save_model(model: "keras.Model", path: Path) -> None:
-    """``model.save`` through a temporary name (Keras insists on the .keras suffix)."""
-    temporary = path.with_name(f".{path.stem}.tmp{os.getpid()}.keras")
-    try:
-        with atomic.full_disk_reported(path):
-            model.save(temporary)
-            os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

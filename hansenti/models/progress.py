@@ -20,7 +20,7 @@ from .. import atomic
 from ..faults import failpoint
 from ..metrics import score
 from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
-from .keras_classifier import save_model
+from .saving import save_model
 
 log = logging.getLogger("hansenti")
 

@@ -7,7 +7,6 @@ from typing import Callable
 from ..config import NetworkOptions
 from .keras_classifier import output_layer, register_keras_model
 
-
 RECURRENT_OPTIONS = ("embedding_dropout", "units", "layers", "pooling")
 
 

@@ -14,11 +14,11 @@ from typing import Sequence
 
 import numpy as np
 
-from . import atomic
-from .errors import HansentiError
-from .faults import failpoint
-from .review_files import ReadReport, ReviewRow
-from .run import Predictor
+from .. import atomic
+from ..errors import HansentiError
+from ..faults import failpoint
+from ..review_files import ReadReport, ReviewRow
+from .predictor import Predictor
 from .scoring import score_file
 
 ALL = "(all)"
@@ -165,7 +165,7 @@ def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str 
             n_jobs: int = 1, html_groups: int = 12) -> Analysis:
     """Score ``source`` and write scored.csv, summary.csv, extremes.csv, aspects.csv and
     report.html into ``out_dir``; the folder appears complete or not at all."""
-    from .analysis_report import write_html_report
+    from .report import write_html_report
 
     classes = predictor.classes
     groups: dict[str, GroupStats] = {}

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .models.base import Classifier
+from ..models.base import Classifier
 
 
 @dataclass(frozen=True)

@@ -10,49 +10,27 @@ the labelled ones.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import json
 import logging
 import random
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from . import atomic
-from .cache import TokenCache
-from .config import TrainConfig
-from .corpora import Review, open_corpus
-from .errors import HansentiError
-from .faults import failpoint
-from .run import Predictor, RunDir
+from ..cache import TokenCache
+from ..config import TrainConfig
+from ..corpora import CorpusReference, Review, referenced_reviews
+from ..errors import HansentiError
+from ..inference.predictor import Predictor
+from ..run import RunDir
+from .pseudo_labels import PseudoLabels, write_pseudo_labels
+from .splits import load_splits, split_key
 
 log = logging.getLogger("hansenti")
 
-LABELS_FILE = "pseudo_labels.tsv"
-INFO_FILE = "teachers.json"
-HEADER = ("id", "document", "probability")
 #: the ``limit`` sample is the same for every call, so students of one size compare
 SAMPLE_SEED = 42
-
-
-@dataclass(frozen=True)
-class PseudoLabels:
-    """Unlabelled reviews and the teachers' mean probability that each is positive."""
-
-    ids: list[str]
-    texts: list[str]
-    probabilities: np.ndarray
-    #: what made them: teachers, their shared split, the source, what was excluded
-    info: dict[str, Any]
-
-
-def split_key(config: TrainConfig) -> dict[str, Any]:
-    """What fixes a run's validation split; a student must share it with its teachers."""
-    return {"corpus": config.corpus, "seed": config.seed,
-            "validation_fraction": config.validation_fraction, "limit": config.limit}
 
 
 def collapsed(text: str) -> str:
@@ -61,14 +39,9 @@ def collapsed(text: str) -> str:
 
 def unlabelled_reviews(source: str, labelled_config: TrainConfig,
                        mirror: str | None) -> tuple[list[Review], dict[str, int]]:
-    """The reviews of ``source`` (``CORPUS`` or ``CORPUS:SPLIT``) that may be pseudo-labelled,
+    """The reviews of ``source`` (``CORPUS[:SPLIT+SPLIT]``) that may be pseudo-labelled,
     and how many were dropped as texts of the teachers' labelled corpus or as too long."""
-    from .splits import load_splits
-
-    name, _, split = source.partition(":")
-    corpus = open_corpus(name, mirror=mirror)
-    records = [record for split_name in ([split] if split else corpus.splits)
-               for record in corpus.load(split_name).records]
+    records = referenced_reviews(CorpusReference.parse(source), mirror)
     if any(record.label is not None for record in records):
         raise HansentiError(f"{source} is labelled: pseudo-labels are for unlabelled reviews "
                             "(e.g. naver-reviews or imdb:unsup)")
@@ -124,41 +97,3 @@ def distil(teacher_dirs: Sequence[str | Path], source: str, out_dir: str | Path,
     write_pseudo_labels(Path(out_dir), PseudoLabels([record.id for record in records], texts,
                                                     probabilities, info))
     return info
-
-
-def write_pseudo_labels(out: Path, pseudo: PseudoLabels) -> None:
-    """``pseudo_labels.tsv``, then ``teachers.json`` (its presence marks a complete folder)."""
-    (out / INFO_FILE).unlink(missing_ok=True)
-    with atomic.atomic_open(out / LABELS_FILE, newline="", encoding="utf-8") as stream:
-        writer = csv.writer(stream, delimiter="\t", lineterminator="\n")
-        writer.writerow(HEADER)
-        writer.writerows((doc_id, text, f"{p:.5f}")
-                         for doc_id, text, p in zip(pseudo.ids, pseudo.texts, pseudo.probabilities))
-    failpoint("distil.labels_written")
-    atomic.write_json(out / INFO_FILE, pseudo.info)
-
-
-def load_pseudo_labels(path: str | Path) -> PseudoLabels:
-    """Read a folder written by :func:`distil`; a missing or broken one is a clear error."""
-    folder = Path(path)
-    try:
-        info = json.loads((folder / INFO_FILE).read_text(encoding="utf-8"))
-        with open(folder / LABELS_FILE, newline="", encoding="utf-8") as stream:
-            rows = list(csv.reader(stream, delimiter="\t"))
-        if tuple(rows[0]) != HEADER or any(len(row) != len(HEADER) for row in rows):
-            raise ValueError(f"rows are not {', '.join(HEADER)}")
-        ids, texts, probabilities = zip(*rows[1:]) if len(rows) > 1 else ((), (), ())
-        return PseudoLabels(list(ids), list(texts), np.array(probabilities, dtype=np.float32),
-                            info)
-    except (OSError, ValueError, IndexError, KeyError) as error:
-        raise HansentiError(f"{folder} is not a complete hansenti distil folder ({error}); "
-                            "write it again with hansenti distil") from error
-
-
-def check_student(pseudo: PseudoLabels, config: TrainConfig) -> None:
-    """A student must be carved the same validation split as its teachers, or its
-    validation reviews were in the teachers' training data."""
-    if pseudo.info["split"] != split_key(config):
-        raise HansentiError(f"the teachers of {config.pseudo_labels} were trained on "
-                            f"{pseudo.info['split']}; train the student with the same corpus, "
-                            "seed, validation fraction and limit")

@@ -9,10 +9,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import atomic
-from .parallel import progress_bar
-from .review_files import ReadReport, ReviewRow, batched, read_reviews
-from .run import Predictor
+from .. import atomic
+from ..parallel import progress_bar
+from ..review_files import ReadReport, ReviewRow, batched, read_reviews
+from .predictor import Predictor
 
 log = logging.getLogger("hansenti")
 

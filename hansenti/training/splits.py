@@ -12,12 +12,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .cache import TokenCache, fit_cached
-from .config import TrainConfig
-from .corpora import Corpus, LoadReport, Review, open_corpus, stratified_sample
-from .corpora import train_validation_split
-from .errors import HansentiError
-from .tokenizer import Tokenizer
+from ..cache import TokenCache, fit_cached
+from ..config import TrainConfig
+from ..corpora import (
+    Corpus,
+    LoadReport,
+    Review,
+    open_corpus,
+    stratified_sample,
+    train_validation_split,
+)
+from ..errors import HansentiError
+from ..tokenizer import Tokenizer
 
 #: the --limit slice is the same for every seed, so runs that differ only in seed compare
 #: on the same documents and share one token cache
@@ -135,3 +141,11 @@ def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Revie
     return TokenizedSplits(fit, validation, tokenizer,
                            dict(zip((r.id for r in train), train_docs)), test_docs,
                            cache.compute_seconds, shortened=cache.shortened)
+
+
+def split_key(config: TrainConfig) -> dict[str, Any]:
+    """What fixes a run's validation split: runs combined as an ensemble, or a student and
+    its teachers, must share it."""
+    key = {"corpus": config.corpus, "seed": config.seed,
+           "validation_fraction": config.validation_fraction, "limit": config.limit}
+    return {**key, "data": config.data} if config.data else key

@@ -7,13 +7,13 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import atomic
+from .. import atomic
+from ..plots import png_data_uri, pyplot
 from .explain import Explanation
-from .plots import png_data_uri, pyplot
 
 if TYPE_CHECKING:
     from .analysis import Analysis
-    from .run import Predictor
+    from .predictor import Predictor
 
 #: groups with fewer reviews are left out of the ranking chart (their means are noise)
 MIN_RANKED = 10

@@ -8,7 +8,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .corpora import Split
+from .base import Split
 
 
 @dataclass(frozen=True)

@@ -16,37 +16,49 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from . import atomic, splits as data_splits
-from .cache import TokenCache
-from .config import TrainConfig
-from .corpora import Review, open_corpus
-from .errors import HansentiError
-from .faults import failpoint
-from .metrics import balanced_weights, chosen_metric, classification_metrics
-from .models.base import Classifier
-from .parallel import release_workers
-from .plots import plot_confusion, plot_curves
-from .run import (CHECKPOINT_DIR, CONFUSION_FILE, CURVES_FILE, HISTORY_FILE, METRICS_FILE,
-                  PREDICTIONS_FILE, TOKENIZER_DIR, VOCAB_FILE, Predictor, RunDir)
+from .. import atomic
+from ..cache import TokenCache
+from ..config import TrainConfig
+from ..corpora import Review, open_corpus
+from ..errors import HansentiError
+from ..faults import failpoint
+from ..inference.predictor import Predictor
+from ..metrics import balanced_weights, chosen_metric, classification_metrics
+from ..models.base import Classifier
+from ..parallel import release_workers
+from ..plots import plot_confusion, plot_curves
+from ..run import (
+    CHECKPOINT_DIR,
+    CONFUSION_FILE,
+    CURVES_FILE,
+    HISTORY_FILE,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    TOKENIZER_DIR,
+    RunDir,
+)
+from ..tokenizer import create_tokenizer
+from ..vocab import VOCAB_FILE, Vocab
+from . import splits as data_splits
+from .pseudo_labels import check_student, load_pseudo_labels
 from .splits import TokenizedSplits, labels_of, tokenize_splits
-from .tokenizer import create_tokenizer
-from .vocab import Vocab
 
 if TYPE_CHECKING:
-    from .distil import PseudoLabels
+    from .pseudo_labels import PseudoLabels
 
 log = logging.getLogger("hansenti")
 
 
 def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
           mirror: str | None = None, jobs: int = 1) -> dict[str, Any]:
-    """Train ``config`` into ``run_dir`` (or finish an interrupted run with ``resume``)."""
-    from .models import models
+    """Train ``config`` into ``run_dir``, or finish an interrupted run with ``resume`` (its
+    saved config; a ``config`` given too must agree with it)."""
+    from ..models import models
 
     run = RunDir(run_dir)
     run.check_not_finished()
     if resume:
-        config = run.saved_config()
+        config = resumable(run, config)
     # unknown names and bad options fail here, before the run folder is claimed
     classifier = models.get(config.model)(config)
     if config.refit and not classifier.can_refit:
@@ -141,6 +153,20 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     return metrics
 
 
+def resumable(run: RunDir, config: TrainConfig | None) -> TrainConfig:
+    """The saved config of the interrupted ``run``; ``config``, when given, must agree with
+    it, since a run cannot change its options half-way."""
+    saved = run.saved_config()
+    if config is not None and config != saved:
+        changed = [f"{name} {getattr(config, name)!r} (saved: {getattr(saved, name)!r})"
+                   for name in TrainConfig.__dataclass_fields__
+                   if getattr(config, name) != getattr(saved, name)]
+        raise HansentiError(f"run {run.path} was started with other options: "
+                            f"{'; '.join(changed)}. Resume without them, or train it "
+                            "under another --name")
+    return saved
+
+
 def named_weights(weights: dict[int, float] | None,
                   classes: Sequence[str]) -> dict[str, float] | None:
     """Loss weights by class name, for metrics.json."""
@@ -180,8 +206,6 @@ def pseudo_labels_for(classifier: Classifier, config: TrainConfig,
                       classes: Sequence[str]) -> "PseudoLabels | None":
     """The pseudo-labelled reviews of ``config``, checked before any work: the model must
     take soft targets and the teachers must share the run's validation split."""
-    from .distil import check_student, load_pseudo_labels
-
     if not config.pseudo_labels:
         return None
     if len(classes) != 2:
@@ -201,7 +225,7 @@ def pseudo_labels_for(classifier: Classifier, config: TrainConfig,
 def check_embeddings(classifier: Classifier, path: str) -> None:
     """Fail before any work if pre-trained vectors are given to a model that cannot use
     them, or are not there."""
-    from .embeddings.vectors import vectors_path
+    from ..embeddings.vectors import vectors_path
 
     if not classifier.accepts_embeddings:
         raise HansentiError(f"model {classifier.name} does not use word vectors; "

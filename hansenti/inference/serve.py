@@ -20,7 +20,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
-from .run import Predictor
+from .predictor import Predictor
 
 log = logging.getLogger("hansenti")
 
@@ -138,7 +138,7 @@ def drain(stream: Any, length: int) -> None:
 def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
                  ) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
-    page = resources.files("hansenti").joinpath("static/index.html").read_bytes()
+    page = resources.files(__package__).joinpath("static/index.html").read_bytes()
     run_name = predictor.run.path.name
 
     class Handler(BaseHTTPRequestHandler):

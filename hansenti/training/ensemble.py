@@ -4,18 +4,20 @@ that does better in cross-validation; the test split is scored once, for the cho
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
-from . import atomic
-from .config import TrainConfig
-from .corpora import train_validation_split
-from .errors import HansentiError
-from .metrics import as_matrix, classification_metrics
-from .run import PREDICTIONS_FILE, Predictor, RunDir
-from .splits import labels_of, load_splits, tokenize_splits
+from .. import atomic
+from ..config import TrainConfig
+from ..corpora import train_validation_split
+from ..errors import HansentiError
+from ..inference.predictor import Predictor
+from ..metrics import as_matrix, classification_metrics
+from ..run import PREDICTIONS_FILE, RunDir
+from .splits import labels_of, load_splits, split_key, tokenize_splits
 
 ENSEMBLE_FILE = "ensemble.json"
 FOLDS = 5
@@ -33,10 +35,10 @@ def member_probabilities(run_dirs: Sequence[Path], configs: Sequence[TrainConfig
     column per member; every member must have been carved the same validation split. Runs
     that saved their predictions are read, older ones load their model and predict."""
     binary_only(run_dirs, "an ensemble")
-    shared = {(c.corpus, c.seed, c.validation_fraction, c.limit) for c in configs}
+    shared = {json.dumps(split_key(config), sort_keys=True) for config in configs}
     if len(shared) != 1:
         raise HansentiError("ensemble members must share corpus, seed, validation fraction and "
-                            f"limit (the same validation split); got {sorted(map(str, shared))}")
+                            f"limit (the same validation split); got {sorted(shared)}")
     train, test = load_splits(configs[0], mirror)
     _, validation = train_validation_split(train, configs[0].validation_fraction,
                                            configs[0].seed)

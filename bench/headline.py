@@ -1,0 +1,95 @@
+"""README's headline table, read from bench/results/*.json (never typed in by hand).
+
+``python bench/headline.py`` prints it; ``--write`` puts it into README.md between the
+``headline`` markers. tests/test_docs.py fails when README's copy differs from this output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+README = ROOT / "README.md"
+START, END = "<!-- headline:start -->", "<!-- headline:end -->"
+
+
+def load(name: str) -> dict:
+    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def percent(values: list[float]) -> str:
+    """``87.29%``, or ``89.04 ± 0.04%`` over seeds."""
+    if len(values) == 1:
+        return f"{100 * values[0]:.2f}%"
+    return f"{100 * statistics.mean(values):.2f} ± {100 * statistics.stdev(values):.2f}%"
+
+
+def row_of(rows: list[dict], **match) -> dict:
+    return next(row for row in rows if all(row.get(k) == v for k, v in match.items()))
+
+
+def rows() -> list[tuple[str, str, str, str]]:
+    """(what, test accuracy, seeds/notes, results page)."""
+    ensemble, distil, train = load("ensemble"), load("distil"), load("train")
+    long_reviews, own = load("long_reviews"), load("own_data")
+    ensembles = {corpus: [row["study+w2v"]["test"] for row in ensemble["rows"]
+                          if row["corpus"] == corpus] for corpus in ("nsmc", "imdb")}
+
+    def single(case: str) -> float:
+        return row_of(train["rows"], case=case)["metrics"]["test"]["accuracy"]
+
+    def own_case(case: str) -> str:
+        test = row_of(own["rows"], case=case)["metrics"]["test"]
+        return f"{100 * test['accuracy']:.2f}% (macro-F1 {100 * test['macro_f1']:.2f}%)"
+
+    crawl = row_of(long_reviews["rows"], case="nsmc-mecab-cnn")["sets"]["crawl-140"]
+    return [
+        ("NSMC, ensemble of the study + word2vec members", percent(ensembles["nsmc"]),
+         f"{len(ensembles['nsmc'])} seeds", "ensemble"),
+        ("NSMC, one Mecab CNN taught by the ensemble", percent([r["test"] for r in distil["rows"]]),
+         f"{len(distil['rows'])} seeds", "distil"),
+        ("NSMC, Mecab `nblr` (NB-weighted logistic regression)", percent([single("nsmc-mecab-nblr")]),
+         "1 seed", "train"),
+        ("IMDB, ensemble of the study + word2vec members", percent(ensembles["imdb"]),
+         f"{len(ensembles['imdb'])} seeds", "ensemble"),
+        ("IMDB, English `nblr`", percent([single("imdb-english-nblr")]), "1 seed", "train"),
+        ("Naver reviews of 140+ characters, Mecab CNN scored whole",
+         percent([crawl["whole"]]), f"{crawl['documents']:,} reviews", "long_reviews"),
+        ("The crawl as your own file, 1-4 / 9-10 stars, `nblr`", own_case("binary-mecab-nblr"),
+         "20% held out", "own_data"),
+        ("The crawl as your own file, 1-4 / 5-8 / 9-10 stars, `nblr`",
+         own_case("three-mecab-nblr"), "20% held out", "own_data"),
+    ]
+
+
+def table() -> str:
+    lines = ["| task | test accuracy | over | measured by |", "| --- | ---: | --- | --- |"]
+    for what, figure, over, page in rows():
+        lines.append(f"| {what} | {figure} | {over} | `bench/results/{page}.md` |")
+    return "\n".join(lines)
+
+
+def readme_block(text: str) -> str:
+    """README's table: what sits between the markers."""
+    return text.split(START, 1)[1].split(END, 1)[0].strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="update README.md in place")
+    args = parser.parse_args()
+    if not args.write:
+        print(table())
+        return
+    text = README.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    README.write_text(f"{head}{START}\n{table()}\n{END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

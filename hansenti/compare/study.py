@@ -1,0 +1,93 @@
+"""A whole study: plan the cells, train them, ensemble each seed, write the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import atomic
+from ..errors import HansentiError
+from ..run import RunDir
+from .ensembles import ensemble_seeds
+from .matrix import (
+    DEFAULT_MODELS,
+    DEFAULT_TOKENIZERS,
+    PROFILES,
+    Cell,
+    Profile,
+    Skipped,
+    plan,
+)
+from .report import write_report
+from .runner import RESULTS_FILE, RUNS_DIR, run_cells
+
+STUDY_FILE = "study.json"
+
+
+def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
+              seeds: int | None, profile_name: str, out_dir: str | Path,
+              mirror: str | None = None, jobs: int = 1, command: str = "",
+              data: dict[str, dict[str, Any]] | None = None) -> Path:
+    """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
+    ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
+    descriptions."""
+    if profile_name not in PROFILES:
+        raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
+    profile = PROFILES[profile_name]
+    out_dir = Path(out_dir)
+    cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
+                          seeds or profile.seeds, data)
+    study = open_study(out_dir, profile)
+    started, stamp = time.perf_counter(), datetime.now(timezone.utc)
+    try:
+        run_cells(cells, skipped, profile, out_dir, mirror, jobs)
+        ensemble_seeds(cells, out_dir, mirror, jobs)
+    finally:  # an interrupted invocation's time still counts, and its cells get reported
+        study["invocations"].append({"started": stamp.isoformat(timespec="seconds"),
+                                     "seconds": time.perf_counter() - started,
+                                     "command": command})
+        atomic.write_json(out_dir / STUDY_FILE, study)
+        if (out_dir / RESULTS_FILE).is_file():
+            write_study_report(out_dir, profile, cells, skipped, study, command)
+    return out_dir / "report.md"
+
+
+def write_study_report(out_dir: Path, profile: Profile, cells: list[Cell],
+                       skipped: list[Skipped], study: dict, command: str) -> None:
+    """report.md/html of what has finished so far, with how and how long in the footer."""
+    finished = sum(RunDir(out_dir / RUNS_DIR / cell.key).finished for cell in cells)
+    seeds = max((cell.seed for cell in cells), default=0)
+    wall = sum(invocation["seconds"] for invocation in study["invocations"])
+    footer = [f"profile: {profile.name} — {profile.description}",
+              f"cells: {finished} of {len(cells)} finished, {len(skipped)} skipped; seeds: {seeds}",
+              f"wall-clock time of the study: {wall / 60:.1f} min over "
+              f"{len(study['invocations'])} invocation(s)",
+              f"machine: {platform.machine()}, {os.cpu_count()} cores, CPU only; "
+              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+              f"command: {command or '(library call)'}"]
+    write_report(out_dir, f"Tokenization study ({profile.name})", footer)
+
+
+def open_study(out_dir: Path, profile: Profile) -> dict:
+    """``study.json`` of ``out_dir``: created, or checked to be of the same profile."""
+    path = out_dir / STUDY_FILE
+    if path.is_file():
+        try:
+            study = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError as error:
+            raise HansentiError(f"{path} is corrupt ({error}): delete it to start over") from error
+        if study.get("profile") != profile.name:
+            raise HansentiError(f"{out_dir} holds a {study.get('profile')!r} study; use another "
+                                f"--out for the {profile.name!r} profile")
+        return study
+    study = {"profile": profile.name, "invocations": []}
+    atomic.write_json(path, study)
+    return study
+
+
+__all__ = ["DEFAULT_MODELS", "DEFAULT_TOKENIZERS", "PROFILES", "run_study"]
