@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -105,3 +106,18 @@ def chosen_metric(setting: str, labels: np.ndarray, k: int) -> str:
     if setting != "auto":
         return setting
     return "macro_f1" if is_imbalanced(labels, k) else "accuracy"
+
+
+#: z of a two-sided 95% interval
+Z_95 = 1.959964
+
+
+def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (sane for small groups and 0 or 100%)."""
+    if total == 0:
+        return (math.nan, math.nan)
+    share = successes / total
+    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / (
+        1 + z * z / total)
+    return (max(0.0, centre - half), min(1.0, centre + half))

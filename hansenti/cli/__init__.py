@@ -17,6 +17,7 @@ from .compare import compare_command, ensemble_command
 from .corpora import corpora_group
 from .distil import distil_command
 from .embed import embed_group
+from .models import models_command, package_command
 from .tokenize import tokenize_command, tokenizers_command
 from .train import evaluate_command, predict_command, train_command
 
@@ -70,6 +71,8 @@ cli.add_command(ensemble_command)
 cli.add_command(distil_command)
 cli.add_command(analyze_command)
 cli.add_command(serve_command)
+cli.add_command(models_command)
+cli.add_command(package_command)
 
 
 def interrupt(signum: int, frame: object) -> None:

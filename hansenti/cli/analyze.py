@@ -39,23 +39,32 @@ def analyze_command(input_path: str, text_column: str, group_column: str | None,
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(min=0, max=65535), default=8000, show_default=True,
+              help="0 picks a free port.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="uvicorn worker processes, each loading the model once.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds a request may take (waiting included); slower ones get 503.")
-@click.argument("run_dir", type=click.Path())
-def serve_command(host: str, port: int, time_limit: float, run_dir: str) -> None:
-    """Serve RUN_DIR: POST /predict (JSON) and a page to try reviews at /."""
-    from ..errors import HansentiError
+@click.argument("run_dir", type=click.Path(), required=False)
+def serve_command(host: str, port: int, workers: int, time_limit: float,
+                  run_dir: str | None) -> None:
+    """Serve RUN_DIR (a run folder or an installed model; default: the default model):
+    POST /predict (JSON), a page to try reviews at /, the OpenAPI schema at /docs."""
     from ..inference.predictor import Predictor
-    from ..inference.serve import make_server
+    from ..inference.serve import make_server, serve_workers
 
-    predictor = Predictor(run_dir)
-    try:
-        server = make_server(predictor, host, port, time_limit)
-    except OSError as error:
-        raise HansentiError(f"cannot listen on {host}:{port} ({error.strerror}): "
-                            "try another --port") from error
-    click.echo(f"serving {run_dir} on http://{host}:{server.server_port}/ (Ctrl-C stops)")
+    predictor = Predictor(run_dir)  # a bad run fails here, before any worker starts
+    name = run_dir or "the default model"
+
+    def announce(bound: int) -> None:
+        click.echo(f"serving {name} on http://{host}:{bound}/ with {workers} worker(s); "
+                   "schema at /docs (Ctrl-C stops)")
+
+    if workers > 1:
+        serve_workers(str(predictor.run.path), host, port, workers, time_limit, announce)
+        return
+    server = make_server(predictor, host, port, time_limit)
+    announce(server.server_port)
     try:
         server.serve_forever()
     finally:

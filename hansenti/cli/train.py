@@ -11,6 +11,7 @@ from click.core import ParameterSource
 
 from ..config import TrainConfig
 from ..errors import HansentiError
+from ..installed_runs import is_run_reference
 from ..models import models
 from ..run import RunDir
 from .options import (
@@ -121,6 +122,17 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
     click.echo(train_summary(run_dir, metrics))
 
 
+def split_run(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """``predict``'s arguments as (run, texts): the first names a run when it is a run
+    folder or an installed model; a path that does not exist is an error, not a text."""
+    if args and is_run_reference(args[0]):
+        return args[0], args[1:]
+    if args and ("/" in args[0] or args[0].startswith(".")) and not Path(args[0]).exists():
+        raise HansentiError(f"no run folder {args[0]}: give a finished run, an installed "
+                            "model's name (hansenti models), or only texts for the default")
+    return None, args
+
+
 def resumed_config(ctx: click.Context, config: TrainConfig, run_dir: Path) -> TrainConfig | None:
     """What ``--resume`` continues with: the saved options, with those given on the command
     line in place (``train`` refuses them where they disagree); None when none was given."""
@@ -188,14 +200,15 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
 @click.option("--explain", is_flag=True,
               help="Also show the tokens that raised (+) or lowered (-) each score most.")
 @jobs_option
-@click.argument("run_dir", type=click.Path())
-@click.argument("texts", nargs=-1)
+@click.argument("texts", nargs=-1, metavar="[RUN] [TEXTS]...")
 def predict_command(input_path: str | None, column: str, output: str | None, batch_size: int,
-                    explain: bool, jobs: int, run_dir: str, texts: tuple[str, ...]) -> None:
-    """Score TEXTS (label and probability), or a whole file with --input/--output."""
+                    explain: bool, jobs: int, texts: tuple[str, ...]) -> None:
+    """Score TEXTS (label and probability), or a whole file with --input/--output. RUN is
+    a run folder or an installed model's name; without one, the default Korean model."""
     from ..inference.predictor import Predictor
     from ..inference.scoring import score_file
 
+    run_dir, texts = split_run(texts)
     if bool(input_path) != bool(output):
         raise HansentiError("--input and --output go together")
     if not texts and not input_path:

@@ -17,6 +17,7 @@ import numpy as np
 from .. import atomic
 from ..errors import HansentiError
 from ..faults import failpoint
+from ..metrics import wilson_interval
 from ..review_files import ReadReport, ReviewRow
 from .predictor import Predictor
 from .scoring import score_file
@@ -24,7 +25,6 @@ from .scoring import score_file
 ALL = "(all)"
 #: how many of the commonest tokens (by reviews containing them) aspect hints leave out
 COMMON_TOKENS = 100
-Z_95 = 1.959964
 
 
 @dataclass
@@ -68,16 +68,6 @@ def _push(heap: list, item: tuple, keep: int) -> None:
         heapq.heappush(heap, item)
     elif item > heap[0]:
         heapq.heapreplace(heap, item)
-
-
-def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (sane for small groups and 0 or 100%)."""
-    if total == 0:
-        return (math.nan, math.nan)
-    share = successes / total
-    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def log_odds_tokens(positive: Counter[str], negative: Counter[str], prior: Counter[str],

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from ..errors import RunDirError
+from ..installed_runs import resolve_run
 from ..models import models
 from ..run import CLASSES_FILE, TOKENIZER_DIR, RunDir
 from ..text import review_limit, shorten, shorten_all
@@ -20,8 +21,9 @@ if TYPE_CHECKING:
 class Predictor:
     """A finished run, ready to score texts: ``hansenti.load("runs/x").predict([...])``."""
 
-    def __init__(self, run_dir: str | Path) -> None:
-        run = RunDir(run_dir)
+    def __init__(self, run_dir: str | Path | None = None) -> None:
+        """Load a run folder, an installed model by name, or (None) the default model."""
+        run = RunDir(resolve_run(run_dir))
         self.config = run.finished_config()
         self.run = run
         self.tokenizer: Tokenizer = load_tokenizer(run.path / TOKENIZER_DIR)
@@ -53,6 +55,7 @@ class Predictor:
         return [self.classes[index] for index in np.asarray(probabilities).argmax(axis=1)]
 
 
-def load(run_dir: str | Path) -> Predictor:
-    """Load a finished run directory for prediction."""
+def load(run_dir: str | Path | None = None) -> Predictor:
+    """Load a finished run folder or an installed model by name for prediction; without
+    one, the default Korean model (``hansenti models`` lists what is installed)."""
     return Predictor(run_dir)

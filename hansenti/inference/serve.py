@@ -1,25 +1,34 @@
-"""A small HTTP service around a finished run: ``POST /predict`` (JSON, one text or a
-batch, optional token explanations), ``GET /health``, and ``GET /`` — one page where a
-person types a review and sees label, probability and highlighted tokens.
+"""The HTTP service around a finished run, on FastAPI + uvicorn: ``POST /predict`` (JSON,
+one text or a batch, optional token explanations), ``GET /health``, ``GET /`` — one page
+where a person types a review and sees label, probability and highlighted tokens — and
+the OpenAPI schema at ``/openapi.json`` with its pages at ``/docs``.
 
 Every request is bounded: a body over :data:`MAX_BODY_BYTES`, a text over
 :data:`MAX_TEXT_CHARS` or a request over :data:`MAX_REQUEST_CHARS` is answered 413
 before any work; a malformed one 400; one that cannot finish within the server's time
 limit (waiting for the model included) 503. Each answer carries a one-line ``error``.
+With ``workers > 1`` each uvicorn worker process loads the model once.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
-from urllib.parse import urlsplit
 
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from ..errors import HansentiError
 from .predictor import Predictor
 
 log = logging.getLogger("hansenti")
@@ -106,99 +115,183 @@ def predictions(predictor: Predictor, payload: Any, lock: threading.Lock,
     return {"predictions": results}
 
 
-def read_payload(handler: BaseHTTPRequestHandler) -> Any:
-    """The JSON body of a request, refused before it is read when it is too large."""
+#: how ``--workers`` processes learn what to load: each builds its app from these
+RUN_ENV, TIME_LIMIT_ENV = "HANSENTI_SERVE_RUN", "HANSENTI_SERVE_TIME_LIMIT"
+
+
+class PredictRequest(BaseModel):
+    """One text, or a batch of at most :data:`MAX_TEXTS`."""
+
+    text: str | None = Field(None, description="one review")
+    texts: list[str] | None = Field(None, description="several reviews (instead of text)")
+    explain: bool = Field(False, description="also each token's effect on the probability")
+
+
+class TokenEffect(BaseModel):
+    token: str
+    contribution: float = Field(description="drop in the probability without this token")
+
+
+class Prediction(BaseModel):
+    text: str
+    label: str
+    probability: float = Field(description="probability of the predicted class")
+    probabilities: dict[str, float] = Field(description="one probability per class")
+    tokens: list[TokenEffect] | None = None
+
+
+class PredictResponse(BaseModel):
+    predictions: list[Prediction]
+
+
+class Health(BaseModel):
+    status: str
+    run: str
+    tokenizer: str
+    model: str
+    classes: list[str]
+
+
+class ErrorReply(BaseModel):
+    error: str = Field(description="one line: what was wrong and what to do")
+
+
+def create_app(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT) -> FastAPI:
+    """The service as an ASGI app (one model, a lock around it, one thread per request)."""
+    lock = threading.Lock()
+    page = resources.files(__package__).joinpath("static/index.html").read_text("utf-8")
+    health = Health(status="ok", run=predictor.run.path.name,
+                    tokenizer=predictor.config.tokenizer, model=predictor.config.model,
+                    classes=list(predictor.classes))
+    refusals = {status: {"model": ErrorReply} for status in (400, 413, 503)}
+    app = FastAPI(title="hansenti", version="1.0",
+                  description=f"Sentiment of reviews with the run {health.run} "
+                              f"({health.tokenizer} + {health.model}; classes "
+                              f"{', '.join(health.classes)}).")
+
+    def error(status: int, message: str, close: bool = False) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status,
+                            headers={"Connection": "close"} if close else None)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        message = (f"no page {request.url.path}" if exc.status_code == 404 else
+                   f"{request.method} is not allowed here: POST to /predict"
+                   if exc.status_code == 405 else str(exc.detail))
+        return error(exc.status_code, message)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return page
+
+    @app.get("/health", response_model=Health)
+    def get_health() -> Health:
+        return health
+
+    @app.post("/predict", response_model=PredictResponse, responses=refusals,
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/json": {"schema": PredictRequest.model_json_schema()}}}})
+    async def predict(request: Request):
+        """Label, probability and per-class probabilities of each text."""
+        try:
+            payload = await read_payload(request)
+            return await run_in_threadpool(predictions, predictor, payload, lock, time_limit)
+        except RequestError as refused:
+            return error(refused.status, str(refused),
+                         close=refused.status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        except Exception as failure:  # a fault of ours: logged, answered, server stays up
+            log.exception("predict failed")
+            return error(500, f"internal error ({type(failure).__name__}); see the server log")
+
+    return app
+
+
+async def read_payload(request: Any) -> Any:
+    """The JSON body of a request, refused before it is parsed when it is too large (a
+    refused body up to :data:`MAX_DRAINED_BYTES` is read and dropped, so the client,
+    still sending it, gets its 413 instead of a reset connection)."""
     try:
-        length = int(handler.headers.get("Content-Length") or 0)
+        length = int(request.headers.get("content-length") or 0)
     except ValueError:
-        handler.close_connection = True  # where the body ends is unknown
         raise RequestError("Content-Length is not a number") from None
     if length > MAX_BODY_BYTES:
         if length <= MAX_DRAINED_BYTES:
-            drain(handler.rfile, length)
-        else:
-            handler.close_connection = True
+            async for _ in request.stream():
+                pass
+        raise RequestError(f"request body over {MAX_BODY_BYTES:,} bytes",
+                           HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:  # chunked, without a length
         raise RequestError(f"request body over {MAX_BODY_BYTES:,} bytes",
                            HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
     try:
-        return json.loads(handler.rfile.read(length) or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise RequestError(f"body is not JSON ({error})") from error
+        return json.loads(body or b"null")
+    except (json.JSONDecodeError, UnicodeDecodeError) as failure:
+        raise RequestError(f"body is not JSON ({failure})") from failure
 
 
-def drain(stream: Any, length: int) -> None:
-    """Read and drop ``length`` bytes of ``stream``, a megabyte at a time."""
-    while length > 0:
-        chunk = stream.read(min(1 << 20, length))
-        if not chunk:
-            return
-        length -= len(chunk)
+def app_from_environment() -> FastAPI:
+    """The app of one ``--workers`` process: it loads the model named in the environment."""
+    return create_app(Predictor(os.environ[RUN_ENV]),
+                      float(os.environ.get(TIME_LIMIT_ENV, DEFAULT_TIME_LIMIT)))
 
 
-def make_handler(predictor: Predictor, time_limit: float = DEFAULT_TIME_LIMIT
-                 ) -> type[BaseHTTPRequestHandler]:
-    lock = threading.Lock()
-    page = resources.files(__package__).joinpath("static/index.html").read_bytes()
-    run_name = predictor.run.path.name
+class LiveServer:
+    """A uvicorn server on a socket bound up front (``port=0`` picks a free one), run with
+    :meth:`serve_forever` and stopped with :meth:`shutdown` from another thread."""
 
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "hansenti"
-        protocol_version = "HTTP/1.1"  # keep-alive: a client may send many requests
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
+        import uvicorn
 
-        def do_GET(self) -> None:
-            path = urlsplit(self.path).path  # the page takes ?text=... to score on load
-            if path in ("/", "/index.html"):
-                self.reply(HTTPStatus.OK, page, "text/html; charset=utf-8")
-            elif path == "/health":
-                self.reply_json(HTTPStatus.OK, {"status": "ok", "run": run_name,
-                                                "tokenizer": predictor.config.tokenizer,
-                                                "model": predictor.config.model,
-                                                "classes": list(predictor.classes)})
-            else:
-                self.reply_json(HTTPStatus.NOT_FOUND, {"error": f"no page {path}"})
+        self.socket = socket.create_server((host, port), backlog=128)
+        self.server_port = self.socket.getsockname()[1]
+        self.server = uvicorn.Server(uvicorn.Config(app, log_level="warning",
+                                                    timeout_keep_alive=30))
+        self.stopped = threading.Event()
 
-        def do_POST(self) -> None:
-            if urlsplit(self.path).path != "/predict":
-                self.close_connection = True  # the body was not read
-                self.reply_json(HTTPStatus.NOT_FOUND, {"error": "POST to /predict"})
-                return
-            try:
-                self.reply_json(HTTPStatus.OK, predictions(predictor, read_payload(self), lock,
-                                                           time_limit))
-            except RequestError as error:
-                self.reply_json(error.status, {"error": str(error)})
-            except Exception as error:  # a fault of ours: logged, answered, server stays up
-                log.exception("predict failed")
-                self.reply_json(HTTPStatus.INTERNAL_SERVER_ERROR,
-                                {"error": f"internal error ({type(error).__name__}); see the "
-                                          "server log"})
+    def serve_forever(self) -> None:
+        try:
+            self.server.run(sockets=[self.socket])
+        finally:
+            self.stopped.set()
 
-        def reply_json(self, status: HTTPStatus, body: dict) -> None:
-            self.reply(status, json.dumps(body, ensure_ascii=False).encode("utf-8"),
-                       "application/json; charset=utf-8")
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Ask the server to stop and wait until it has."""
+        self.server.should_exit = True
+        self.stopped.wait(timeout)
 
-        def reply(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("%s %s", self.address_string(), format % args)
-
-    return Handler
-
-
-class Server(ThreadingHTTPServer):
-    """One thread per connection; a backlog that absorbs bursts of new connections."""
-
-    request_queue_size = 128
+    def server_close(self) -> None:
+        self.socket.close()
 
 
 def make_server(predictor: Predictor, host: str = "127.0.0.1", port: int = 8000,
-                time_limit: float = DEFAULT_TIME_LIMIT) -> ThreadingHTTPServer:
-    """A ready server (``port=0`` picks a free one); call ``serve_forever()`` on it."""
-    return Server((host, port), make_handler(predictor, time_limit))
+                time_limit: float = DEFAULT_TIME_LIMIT) -> LiveServer:
+    """A ready one-process server; call ``serve_forever()`` on it."""
+    try:
+        return LiveServer(create_app(predictor, time_limit), host, port)
+    except OSError as failure:
+        raise HansentiError(f"cannot listen on {host}:{port} ({failure.strerror}): "
+                            "try another --port") from failure
+
+
+def serve_workers(run: str, host: str, port: int, workers: int,
+                  time_limit: float = DEFAULT_TIME_LIMIT,
+                  ready: Any = None) -> None:
+    """Serve with ``workers`` uvicorn processes, each loading ``run`` once; ``ready(port)``
+    is called with the bound port (``port=0`` picks a free one) before they start."""
+    import uvicorn
+
+    try:
+        listening = socket.create_server((host, port), backlog=128)
+    except OSError as failure:
+        raise HansentiError(f"cannot listen on {host}:{port} ({failure.strerror}): "
+                            "try another --port") from failure
+    os.environ[RUN_ENV], os.environ[TIME_LIMIT_ENV] = run, str(time_limit)
+    if ready:
+        ready(listening.getsockname()[1])
+    try:
+        uvicorn.run("hansenti.inference.serve:app_from_environment", factory=True,
+                    fd=listening.fileno(), workers=workers, log_level="warning",
+                    timeout_keep_alive=30)
+    finally:
+        listening.close()

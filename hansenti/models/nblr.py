@@ -5,6 +5,7 @@ weighting) chosen on the validation split."""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import logging
 import os
@@ -23,7 +24,9 @@ from .base import Classifier, Documents, models
 log = logging.getLogger("hansenti")
 
 WEIGHTS_FILE = "nblr.npz"
-NGRAMS_FILE = "nblr_ngrams.json"
+#: the n-grams in feature order, gzipped JSON (runs before 0.2 wrote it unzipped)
+NGRAMS_FILE = "nblr_ngrams.json.gz"
+OLD_NGRAMS_FILE = "nblr_ngrams.json"
 SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
 
 
@@ -170,15 +173,21 @@ class NBLRClassifier(Classifier):
         return self.predict_counts(self.counts(docs))
 
     def save(self, directory: Path) -> None:
+        """Weights as float32, compressed: a full-NSMC Mecab model is ~5 MB, not 19."""
         ngrams = sorted(self.ngram_index, key=self.ngram_index.get)
-        atomic.write_json(directory / NGRAMS_FILE, ngrams)
+        text = json.dumps(ngrams, ensure_ascii=False).encode("utf-8")
+        atomic.write_bytes(directory / NGRAMS_FILE, gzip.compress(text, mtime=0))
         with atomic.atomic_open(directory / WEIGHTS_FILE, "wb") as handle:
-            np.savez(handle, ratios=self.ratios, coef=self.coef, intercept=self.intercept,
-                     C=np.array([self.C]), class_weight=np.array([self.chosen_weight]))
+            np.savez_compressed(handle, ratios=self.ratios.astype(np.float32),
+                                coef=self.coef.astype(np.float32), intercept=self.intercept,
+                                C=np.array([self.C]),
+                                class_weight=np.array([self.chosen_weight]))
 
     def load(self, directory: Path) -> None:
         try:
-            ngrams = json.loads((directory / NGRAMS_FILE).read_text(encoding="utf-8"))
+            zipped = directory / NGRAMS_FILE
+            ngrams = json.loads(gzip.decompress(zipped.read_bytes()) if zipped.is_file() else
+                                (directory / OLD_NGRAMS_FILE).read_bytes())
             with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as data:
                 self.ratios = np.atleast_2d(data["ratios"])
                 self.coef = np.atleast_2d(data["coef"])
@@ -186,7 +195,7 @@ class NBLRClassifier(Classifier):
                 self.C = float(data["C"][0])
                 self.chosen_weight = str(data["class_weight"][0]) if "class_weight" in data \
                     else "none"
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, EOFError) as error:
             raise RunDirError(f"nblr files in {directory} are missing or corrupt ({error}): "
                               "train the run again") from error
         self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}

@@ -24,6 +24,7 @@ from ..errors import HansentiError
 from ..faults import failpoint
 from ..inference.predictor import Predictor
 from ..metrics import balanced_weights, chosen_metric, classification_metrics
+from ..model_card import write_model_card
 from ..models.base import Classifier
 from ..parallel import release_workers
 from ..plots import plot_confusion, plot_curves
@@ -148,6 +149,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     plot_curves(history, run.path / CURVES_FILE, title)
     plot_confusion(metrics["test"]["confusion"], classes, run.path / CONFUSION_FILE, title)
     failpoint("train.before_metrics")
+    write_model_card(run.path, config, metrics)
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics
