@@ -1,27 +1,38 @@
 # Two commands for a newcomer: `make demo` (set up, then run on the bundled corpora)
-# and `make test`. Both create .venv and install hansenti with every extra first.
+# and `make test`. `make demo` installs what the demo needs (hansenti[korean,train] and
+# Java for Okt); `make test` every extra, and Chromium for the web-page test.
+# `make model` rebuilds the default model from the mirror with its exact recipe.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export HANSENTI_MIRROR ?= $(abspath ../shared/corpora)
 
-.PHONY: setup demo test bench-tokenizers bench-train
+.PHONY: setup demo test model docs java bench-tokenizers bench-train
 
-$(VENV)/.installed: setup.cfg pyproject.toml
-	@command -v java >/dev/null || { echo "installing a Java runtime for Okt"; \
-	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
-	@command -v chromium >/dev/null || { echo "installing Chromium for the web page test"; \
-	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e ".[all]"
+
+java:
+	@command -v java >/dev/null || { echo "installing a Java runtime for Okt"; \
+	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+
+$(VENV)/.demo: setup.cfg pyproject.toml | $(VENV)/bin/python java
+	$(BIN)/pip install -q -e ".[korean,train]"
 	touch $@
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(VENV)/bin/python java
+	@command -v chromium >/dev/null || { echo "installing Chromium for the web page test"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	$(BIN)/pip install -q -e ".[all]"
+	touch $@ $(VENV)/.demo
 
 setup: $(VENV)/.installed
 
 DEMO_RUN := runs/nsmc-okt-cnn
 
-demo: setup
+demo: $(VENV)/.demo
+	$(BIN)/hansenti predict "배송 빠르고 좋아요" "다시는 안 삽니다"   # the default model
 	$(BIN)/hansenti corpora info nsmc -t whitespace -t okt --jobs 2
 	rm -rf $(DEMO_RUN)
 	$(BIN)/hansenti train --corpus nsmc --tokenizer okt --model cnn --name $(notdir $(DEMO_RUN))
@@ -32,6 +43,12 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+model: setup
+	$(BIN)/python bench/default_model.py
+
+docs: setup
+	$(BIN)/mkdocs build --strict
 
 bench-tokenizers: setup
 	$(BIN)/python bench/tokenizers.py

@@ -36,6 +36,7 @@ def rows() -> list[tuple[str, str, str, str]]:
     """(what, test accuracy, seeds/notes, results page)."""
     ensemble, distil, train = load("ensemble"), load("distil"), load("train")
     long_reviews, own = load("long_reviews"), load("own_data")
+    (default,) = load("default_model")["rows"]
     ensembles = {corpus: [row["study+w2v"]["test"] for row in ensemble["rows"]
                           if row["corpus"] == corpus] for corpus in ("nsmc", "imdb")}
 
@@ -48,12 +49,13 @@ def rows() -> list[tuple[str, str, str, str]]:
 
     crawl = row_of(long_reviews["rows"], case="nsmc-mecab-cnn")["sets"]["crawl-140"]
     return [
+        (f"NSMC, the bundled default model `{default['name']}` (Mecab `nblr`, "
+         f"{default['bytes'] / 1e6:.1f} MB)",
+         percent([default["test"]]), "1 seed", "default_model"),
         ("NSMC, ensemble of the study + word2vec members", percent(ensembles["nsmc"]),
          f"{len(ensembles['nsmc'])} seeds", "ensemble"),
         ("NSMC, one Mecab CNN taught by the ensemble", percent([r["test"] for r in distil["rows"]]),
          f"{len(distil['rows'])} seeds", "distil"),
-        ("NSMC, Mecab `nblr` (NB-weighted logistic regression)", percent([single("nsmc-mecab-nblr")]),
-         "1 seed", "train"),
         ("IMDB, ensemble of the study + word2vec members", percent(ensembles["imdb"]),
          f"{len(ensembles['imdb'])} seeds", "ensemble"),
         ("IMDB, English `nblr`", percent([single("imdb-english-nblr")]), "1 seed", "train"),

@@ -12,8 +12,8 @@ import pytest
 from hansenti.corpora import open_corpus, stratified_sample
 from hansenti.errors import HansentiError
 from hansenti.inference.analysis import analyze, log_odds_tokens
-from hansenti.metrics import wilson_interval
 from hansenti.inference.predictor import Predictor
+from hansenti.metrics import wilson_interval
 from hansenti.review_files import ReadReport, read_reviews
 
 

@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("data", {"cache", "corpora", "references"}),
     ("vectors", {"embeddings"}),
     ("models", {"models"}),
-    ("runs", {"run", "model_card", "installed_runs", "model_package"}),
+    ("runs", {"run", "model_card", "installed_runs", "model_package", "tracking"}),
     ("inference", {"inference"}),
     ("training", {"training"}),
     ("study", {"compare"}),

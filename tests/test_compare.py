@@ -77,7 +77,7 @@ def test_unknown_names_are_errors_not_skips(corpus, tokenizer, model, message):
 def tiny_profile(monkeypatch):
     profile = Profile("tiny", "300 NSMC reviews, 1 epoch", seeds=2, limit={"nsmc": 300},
                       maxlen={"nsmc": "mean+2std"},
-                      model_options={"cnn": {"epochs": 1, "filters": 8, "embedding_dim": 8}})
+                      model_options={"epochs": 1, "filters": 8, "embedding_dim": 8})
     monkeypatch.setitem(PROFILES, "tiny", profile)
     return profile
 

@@ -277,8 +277,8 @@ def test_corrupt_run_directory_names_the_broken_file(tmp_path):
     (["train", "--model", "transformer", "--limit", "100"], "unknown model 'transformer'"),
     (["train", "-p", "unitz=3", "--model", "lstm", "--limit", "100"], "does not take option(s) unitz"),
     (["train", "--resume", "--name", "never-started"], "nothing to resume"),
-    (["predict", "no/such/run", "좋다"], "does not exist"),
-    (["predict", "no/such/run"], "give review texts"),
+    (["predict", "no/such/run", "좋다"], "no run folder no/such/run"),
+    (["predict"], "give review texts"),
 ])
 def test_train_and_predict_user_errors(run_cli, tmp_path, monkeypatch, args, message):
     monkeypatch.chdir(tmp_path)

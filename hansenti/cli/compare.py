@@ -15,6 +15,7 @@ from .options import (
     data_spec,
     jobs_option,
     mirror_option,
+    mlflow_option,
 )
 
 
@@ -37,6 +38,7 @@ from .options import (
               show_default=True, help="quick: stratified slices, 2 epochs (minutes); "
                                       "full: the whole corpora (hours).")
 @jobs_option
+@mlflow_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/study",
               show_default=True, help="Study folder: runs/, results.csv, report.md/html.")
 def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str | None,
@@ -44,12 +46,17 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                     id_column: str | None, test_data: str | None, test_fraction: float | None,
                   exclude: tuple[str, ...],
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
-                    seeds: int | None, profile_name: str, jobs: int, out_dir: str) -> None:
+                    seeds: int | None, profile_name: str, jobs: int, mlflow_uri: str | None,
+                    out_dir: str) -> None:
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
 
     Finished cells are reused: run the same command again to continue after an interrupt."""
     from ..compare.study import run_study
 
+    if mlflow_uri:
+        from ..tracking import check_available
+
+        check_available()
     names, specs = [], {}
     given = data_spec(data, text_column, label_column, label_map, id_column, test_data,
                       test_fraction, exclude)
@@ -63,6 +70,11 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                        profile_name, out_dir, mirror, jobs,
                        command="hansenti " + " ".join(sys.argv[1:]), data=specs)
     click.echo(f"report: {report} and {report.with_suffix('.html')}")
+    if mlflow_uri:
+        from ..tracking import log_study
+
+        parent, cells = log_study(out_dir, mlflow_uri)
+        click.echo(f"logged to MLflow at {mlflow_uri}: study run {parent}, {cells} cells nested")
 
 
 @click.command("ensemble")

@@ -102,3 +102,10 @@ def corpus_and_data(corpus: str | None, data: dict | None) -> tuple[str, dict | 
         spec = DataSpec.from_toml(corpus)
         return spec.name, spec.to_dict()
     return corpus, None
+
+
+mlflow_option = click.option(
+    "--mlflow", "mlflow_uri", is_flag=False, flag_value="file:./mlruns", default=None,
+    metavar="[URI]",
+    help="Log to MLflow when done: parameters, per-epoch metrics, scores, the run folder "
+         "(default URI: a local file store, ./mlruns; needs hansenti[track]).")

@@ -21,6 +21,7 @@ from .options import (
     data_spec,
     jobs_option,
     mirror_option,
+    mlflow_option,
     parse_options,
     tokenizer_options_option,
 )
@@ -83,6 +84,7 @@ CORPUS_PARAMETERS = ("corpus", "data", "text_column", "label_column", "label_map
 @jobs_option
 @click.option("--runs-dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--name", help="Run folder name (default: corpus-tokenizer-model).")
+@mlflow_option
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run of this --name (with its saved options; "
                    "options given must agree with them).")
@@ -96,10 +98,15 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
                   min_freq: int, maxlen: str, padding: str, truncating: str,
                   validation_fraction: float, refit: bool, pseudo_labels: str | None,
                   metric: str, class_weight: str, seed: int, limit: int | None, jobs: int,
-                  runs_dir: str, name: str | None, resume: bool) -> None:
+                  runs_dir: str, name: str | None, mlflow_uri: str | None,
+                  resume: bool) -> None:
     """Train a classifier; the epoch is chosen on validation, test is scored once."""
     from ..training.trainer import train
 
+    if mlflow_uri:
+        from ..tracking import check_available
+
+        check_available()
     corpus, spec = corpus_and_data(corpus, data_spec(data, text_column, label_column, label_map,
                                                      id_column, test_data, test_fraction,
                                                      exclude))
@@ -120,6 +127,10 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
                    f"--name {run_dir.name} --resume", err=True)
         raise
     click.echo(train_summary(run_dir, metrics))
+    if mlflow_uri:
+        from ..tracking import log_run
+
+        click.echo(f"logged to MLflow at {mlflow_uri}: run {log_run(run_dir, mlflow_uri)}")
 
 
 def split_run(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
