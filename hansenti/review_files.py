@@ -5,6 +5,7 @@ with bytes that are not UTF-8."""
 from __future__ import annotations
 
 import csv
+import glob
 import gzip
 import json
 import logging
@@ -40,6 +41,12 @@ class ReadReport:
         if len(self.problems) < SHOWN_PROBLEMS:
             self.problems.append(f"{self.source}:{line}: {reason}")
 
+    def merge(self, other: "ReadReport") -> None:
+        """Add another part's counts (its first problems after these)."""
+        self.rows += other.rows
+        self.skipped += other.skipped
+        self.problems += other.problems[:SHOWN_PROBLEMS - len(self.problems)]
+
     def log(self) -> None:
         if self.skipped:
             log.warning("%s: %d of %d rows skipped%s", self.source, self.skipped, self.rows,
@@ -61,6 +68,35 @@ def file_suffix(path: Path) -> str:
     if suffix not in SUFFIXES or (compressed and suffix == ".parquet"):
         raise HansentiError(f"{path.name}: use a {', '.join(SUFFIXES)} file (or one gzipped)")
     return suffix
+
+
+def review_paths(spec: str | Path) -> list[Path]:
+    """The review files ``spec`` names: one file, every readable file under a folder, or
+    those a glob pattern matches (``reviews/*.parquet``, ``dumps/**/*.csv.gz``)."""
+    spec = str(spec)
+    if any(char in spec for char in "*?["):
+        candidates = [Path(name) for name in sorted(glob.glob(spec, recursive=True))]
+    elif Path(spec).is_dir():
+        candidates = sorted(path for path in Path(spec).rglob("*") if not any(
+            part.startswith(".") for part in path.relative_to(spec).parts))
+    else:
+        if not Path(spec).is_file():
+            raise HansentiError(f"input {spec} does not exist")
+        file_suffix(Path(spec))
+        return [Path(spec)]
+    files = [path for path in candidates if path.is_file() and _readable_suffix(path)]
+    if not files:
+        raise HansentiError(f"no review files ({', '.join(SUFFIXES)}, optionally .gz) "
+                            f"{'match' if '*' in spec or '?' in spec else 'in'} {spec}")
+    return files
+
+
+def _readable_suffix(path: Path) -> bool:
+    try:
+        file_suffix(path)
+    except HansentiError:
+        return False
+    return True
 
 
 def read_reviews(path: str | Path, text_column: str, report: SkipReport,

@@ -6,33 +6,49 @@ from pathlib import Path
 
 import click
 
-from .options import jobs_option
+from .options import (
+    check_single_file,
+    executor_options,
+    jobs_option,
+    part_format_option,
+)
 
 
 @click.command("analyze")
-@click.option("--input", "input_path", required=True, type=click.Path(dir_okay=False),
+@click.option("--input", "input_path", required=True, type=click.Path(),
               help="Reviews: .csv, .tsv, .jsonl, .parquet or .txt (one review a line), "
-                   "optionally .gz; any size.")
+                   "optionally .gz; any size. With --executor ray also a folder or a glob.")
 @click.option("--text-column", default="text", show_default=True)
 @click.option("--group-column", help="Summarise per value of this column (e.g. movie_id).")
 @click.option("--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for scored.csv, summary.csv, extremes.csv, aspects.csv, report.html.")
+              help="Folder for scored.csv (Ray: parts/), summary.csv, extremes.csv, "
+                   "aspects.csv, report.html.")
 @click.option("--keep", type=click.IntRange(min=1), default=5, show_default=True,
               help="Most certain reviews of each class kept per group.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True)
 @jobs_option
+@executor_options
+@part_format_option
 @click.argument("run_dir", type=click.Path())
 def analyze_command(input_path: str, text_column: str, group_column: str | None, out_dir: str,
-                    keep: int, batch_size: int, jobs: int, run_dir: str) -> None:
+                    keep: int, batch_size: int, jobs: int, executor: str, address: str | None,
+                    part_format: str, run_dir: str) -> None:
     """Score every review of a file with RUN_DIR and summarise it (per group)."""
-    from ..inference.analysis import analyze
-    from ..inference.predictor import Predictor
+    if executor == "ray":
+        from ..inference.ray_scoring import score_on_ray
 
-    result = analyze(Predictor(run_dir), Path(input_path), Path(out_dir), text_column,
-                     group_column, keep, batch_size, jobs)
+        result = score_on_ray(run_dir, input_path, out_dir, text_column, group_column, keep,
+                              batch_size, part_format, address=address)
+    else:
+        from ..inference.analysis import analyze
+        from ..inference.predictor import Predictor
+
+        check_single_file(input_path)
+        result = analyze(Predictor(run_dir), Path(input_path), Path(out_dir), text_column,
+                         group_column, keep, batch_size, jobs)
     shares = ", ".join(f"{share:.1%} {name}" for name, share in zip(result.classes,
                                                                      result.shares))
-    click.echo(f"{out_dir}: {len(result.probabilities):,} reviews scored in "
+    click.echo(f"{out_dir}: {result.scored:,} reviews scored in "
                f"{len(result.groups):,} group(s), {shares}; {result.report.skipped:,} rows "
                f"skipped; open {out_dir}/report.html")
 

@@ -13,6 +13,7 @@ from .options import (
     corpus_and_data,
     data_options,
     data_spec,
+    executor_options,
     jobs_option,
     mirror_option,
     mlflow_option,
@@ -38,6 +39,15 @@ from .options import (
               show_default=True, help="quick: stratified slices, 2 epochs (minutes); "
                                       "full: the whole corpora (hours).")
 @jobs_option
+@executor_options
+@click.option("--cell-cpus", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
+              help="With --executor ray: CPUs each cell asks for (its tokenizer workers "
+                   "and TensorFlow threads follow).")
+@click.option("--cell-memory", type=click.FloatRange(min=0.1), default=None, metavar="GB",
+              help="With --executor ray: memory each cell reserves (default: none).")
+@click.option("--cell-gpus", type=click.FloatRange(min=0), default=None,
+              help="With --executor ray: GPUs each Keras cell asks for where the cluster "
+                   "has GPUs (default: 1; nblr cells never ask).")
 @mlflow_option
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="reports/study",
               show_default=True, help="Study folder: runs/, results.csv, report.md/html.")
@@ -46,13 +56,19 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                     id_column: str | None, test_data: str | None, test_fraction: float | None,
                   exclude: tuple[str, ...],
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
-                    seeds: int | None, profile_name: str, jobs: int, mlflow_uri: str | None,
-                    out_dir: str) -> None:
+                    seeds: int | None, profile_name: str, jobs: int, executor: str,
+                    address: str | None, cell_cpus: float, cell_memory: float | None,
+                    cell_gpus: float | None, mlflow_uri: str | None, out_dir: str) -> None:
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
 
     Finished cells are reused: run the same command again to continue after an interrupt."""
+    from ..compare.ray_cells import CellResources
     from ..compare.study import run_study
 
+    if executor == "ray":
+        from ..ray_cluster import require_ray
+
+        require_ray()
     if mlflow_uri:
         from ..tracking import check_available
 
@@ -68,7 +84,10 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
             specs[name] = spec
     report = run_study(names, list(tokenizer_texts), list(model_names), seeds,
                        profile_name, out_dir, mirror, jobs,
-                       command="hansenti " + " ".join(sys.argv[1:]), data=specs)
+                       command="hansenti " + " ".join(sys.argv[1:]), data=specs,
+                       executor=executor, address=address,
+                       resources=CellResources(cell_cpus, int(cell_memory * 2**30)
+                                               if cell_memory else None, cell_gpus))
     click.echo(f"report: {report} and {report.with_suffix('.html')}")
     if mlflow_uri:
         from ..tracking import log_study

@@ -9,6 +9,7 @@ import click
 from ..corpora import MIRROR_ENV, DataSpec
 from ..corpora.files import check_suffix, is_description
 from ..errors import HansentiError
+from ..ray_cluster import EXECUTORS
 from ..references import parse_options
 from ..user_code import load_user_code
 
@@ -109,3 +110,30 @@ mlflow_option = click.option(
     metavar="[URI]",
     help="Log to MLflow when done: parameters, per-epoch metrics, scores, the run folder "
          "(default URI: a local file store, ./mlruns; needs hansenti[track]).")
+
+
+def executor_options(command):
+    """``--executor local|ray`` and ``--address``: where the work runs."""
+    options = [
+        click.option("--executor", type=click.Choice(EXECUTORS), default="local",
+                     show_default=True,
+                     help="local: this machine's process pool; ray: Ray tasks (needs "
+                          "hansenti[ray]) on the cluster at --address or one started here."),
+        click.option("--address", metavar="ADDR", default=None,
+                     help="Ray cluster to join, e.g. ray://head:10001 or auto (default: "
+                          "$RAY_ADDRESS, else a local Ray on this machine's cores)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+part_format_option = click.option(
+    "--part-format", type=click.Choice(["parquet", "csv"]), default="parquet",
+    show_default=True, help="With --executor ray: the format of the scored parts.")
+
+
+def check_single_file(input_path: str | None) -> None:
+    """Locally, --input is one file: a folder or a glob is Ray's."""
+    if input_path and (Path(input_path).is_dir() or any(c in input_path for c in "*?[")):
+        raise HansentiError(f"{input_path}: a folder or a glob of files needs --executor ray; "
+                            "locally, give one file")

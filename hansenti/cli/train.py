@@ -15,14 +15,17 @@ from ..installed_runs import is_run_reference
 from ..models import models
 from ..run import RunDir
 from .options import (
+    check_single_file,
     code_option,
     corpus_and_data,
     data_options,
     data_spec,
+    executor_options,
     jobs_option,
     mirror_option,
     mlflow_option,
     parse_options,
+    part_format_option,
     tokenizer_options_option,
 )
 
@@ -202,18 +205,23 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
 
 
 @click.command("predict")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False),
-              help="A .csv, .tsv, .jsonl, .parquet or .txt file (one review a line) to score.")
+@click.option("--input", "input_path", type=click.Path(),
+              help="A .csv, .tsv, .jsonl, .parquet or .txt file (one review a line) to "
+                   "score; with --executor ray also a folder or a glob of them.")
 @click.option("--column", default="text", show_default=True,
               help="Text column (CSV/TSV header, JSON key).")
-@click.option("--output", type=click.Path(dir_okay=False), help="Scored CSV to write.")
+@click.option("--output", type=click.Path(),
+              help="Scored CSV to write; with --executor ray a folder of parts.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True)
 @click.option("--explain", is_flag=True,
               help="Also show the tokens that raised (+) or lowered (-) each score most.")
 @jobs_option
+@executor_options
+@part_format_option
 @click.argument("texts", nargs=-1, metavar="[RUN] [TEXTS]...")
 def predict_command(input_path: str | None, column: str, output: str | None, batch_size: int,
-                    explain: bool, jobs: int, texts: tuple[str, ...]) -> None:
+                    explain: bool, jobs: int, executor: str, address: str | None,
+                    part_format: str, texts: tuple[str, ...]) -> None:
     """Score TEXTS (label and probability), or a whole file with --input/--output. RUN is
     a run folder or an installed model's name; without one, the default Korean model."""
     from ..inference.predictor import Predictor
@@ -224,6 +232,19 @@ def predict_command(input_path: str | None, column: str, output: str | None, bat
         raise HansentiError("--input and --output go together")
     if not texts and not input_path:
         raise HansentiError("give review texts to score, or --input FILE --output FILE")
+    if executor == "ray":
+        if texts:
+            raise HansentiError("--executor ray scores files: give --input and --output, "
+                                "not texts")
+        from ..inference.ray_scoring import score_on_ray
+
+        result = score_on_ray(run_dir, input_path, output, column, batch_size=batch_size,
+                              part_format=part_format, summarise=False, address=address)
+        click.echo(f"scored {result.scored:,} reviews -> {output}/parts"
+                   + (f" ({result.report.skipped:,} rows skipped)"
+                      if result.report.skipped else ""))
+        return
+    check_single_file(input_path)
     predictor = Predictor(run_dir)
     if input_path:
         report = score_file(predictor, Path(input_path), Path(output), column, batch_size, jobs)

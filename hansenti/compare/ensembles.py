@@ -25,22 +25,39 @@ def ensemble_seeds(cells: list[Cell], out_dir: Path, mirror: str | None,
                    jobs: int) -> list[dict[str, Any]]:
     """One ensemble per (corpus, seed) whose cells have all finished; one made earlier
     from the same members is read back."""
-    by_seed: dict[tuple[str, int], list[Path]] = defaultdict(list)
-    for cell in cells:
-        by_seed[cell.corpus, cell.seed].append(out_dir / RUNS_DIR / cell.key)
-    rows = []
-    for (corpus, seed), run_dirs in by_seed.items():
-        if len(run_dirs) < 2 or not all(RunDir(run_dir).finished for run_dir in run_dirs):
-            continue
-        if len(RunDir(run_dirs[0]).classes()) != 2:
-            log.info("%s: no ensemble (they mix P(positive) of two-class runs)", corpus)
-            continue
-        target = out_dir / ENSEMBLES_DIR / corpus / f"seed{seed}"
-        result = saved_ensemble(target, run_dirs) or ensemble(run_dirs, target, mirror, jobs)
-        rows.append(ensemble_row(corpus, seed, result))
-    if rows:
-        atomic.write_csv(out_dir / ENSEMBLES_FILE, rows)
+    rows = [row for (corpus, seed), run_dirs in seed_groups(cells, out_dir).items()
+            if (row := ensemble_seed(corpus, seed, run_dirs, out_dir, mirror, jobs))]
+    write_ensembles(rows, out_dir)
     return rows
+
+
+def seed_groups(cells: list[Cell], out_dir: Path) -> dict[tuple[str, int], list[Path]]:
+    """The run folders of each (corpus, seed): the members of one ensemble."""
+    groups: dict[tuple[str, int], list[Path]] = defaultdict(list)
+    for cell in cells:
+        groups[cell.corpus, cell.seed].append(out_dir / RUNS_DIR / cell.key)
+    return groups
+
+
+def ensemble_seed(corpus: str, seed: int, run_dirs: list[Path], out_dir: Path,
+                  mirror: str | None, jobs: int) -> dict[str, Any] | None:
+    """The ensemble row of one (corpus, seed), or None when it has no ensemble (fewer than
+    two runs, one unfinished, more than two classes)."""
+    if len(run_dirs) < 2 or not all(RunDir(run_dir).finished for run_dir in run_dirs):
+        return None
+    if len(RunDir(run_dirs[0]).classes()) != 2:
+        log.info("%s: no ensemble (they mix P(positive) of two-class runs)", corpus)
+        return None
+    target = out_dir / ENSEMBLES_DIR / corpus / f"seed{seed}"
+    result = saved_ensemble(target, run_dirs) or ensemble(run_dirs, target, mirror, jobs)
+    return ensemble_row(corpus, seed, result)
+
+
+def write_ensembles(rows: list[dict[str, Any]], out_dir: Path) -> None:
+    """``ensembles.csv``, ordered by corpus and seed (when there is any ensemble)."""
+    if rows:
+        atomic.write_csv(out_dir / ENSEMBLES_FILE,
+                         sorted(rows, key=lambda row: (row["corpus"], row["seed"])))
 
 
 def saved_ensemble(target: Path, run_dirs: list[Path]) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ import platform
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import atomic
 from ..errors import HansentiError
@@ -26,16 +26,22 @@ from .matrix import (
 from .report import write_report
 from .runner import RESULTS_FILE, RUNS_DIR, run_cells
 
+if TYPE_CHECKING:
+    from .ray_cells import CellResources
+
 STUDY_FILE = "study.json"
 
 
 def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
               seeds: int | None, profile_name: str, out_dir: str | Path,
               mirror: str | None = None, jobs: int = 1, command: str = "",
-              data: dict[str, dict[str, Any]] | None = None) -> Path:
+              data: dict[str, dict[str, Any]] | None = None,
+              executor: str = "local", address: str | None = None,
+              resources: "CellResources | None" = None) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
     ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
-    descriptions."""
+    descriptions. ``executor="ray"`` runs the cells as Ray tasks (on the cluster at
+    ``address``, or one started here), each asking for ``resources``."""
     if profile_name not in PROFILES:
         raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
     profile = PROFILES[profile_name]
@@ -45,8 +51,14 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     study = open_study(out_dir, profile)
     started, stamp = time.perf_counter(), datetime.now(timezone.utc)
     try:
-        run_cells(cells, skipped, profile, out_dir, mirror, jobs)
-        ensemble_seeds(cells, out_dir, mirror, jobs)
+        if executor == "ray":
+            from .ray_cells import CellResources, run_cells_on_ray
+
+            run_cells_on_ray(cells, skipped, profile, out_dir, mirror, address,
+                             resources or CellResources())
+        else:
+            run_cells(cells, skipped, profile, out_dir, mirror, jobs)
+            ensemble_seeds(cells, out_dir, mirror, jobs)
     finally:  # an interrupted invocation's time still counts, and its cells get reported
         study["invocations"].append({"started": stamp.isoformat(timespec="seconds"),
                                      "seconds": time.perf_counter() - started,

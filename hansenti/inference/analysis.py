@@ -23,21 +23,24 @@ from .predictor import Predictor
 from .scoring import score_file
 
 ALL = "(all)"
+HISTOGRAM_BINS = 40
 #: how many of the commonest tokens (by reviews containing them) aspect hints leave out
 COMMON_TOKENS = 100
 
 
 @dataclass
 class GroupStats:
-    """Running totals of one group while the file streams past (``k`` classes)."""
+    """Running totals of one group while the reviews stream past (``k`` classes); totals
+    of two parts of the stream merge."""
 
     k: int
     count: int = 0
     probability_sums: np.ndarray = field(init=False)
     #: reviews whose most probable class is each class
     class_counts: np.ndarray = field(init=False)
-    #: per class, a heap of (probability of the class, -line, text): its most certain reviews
-    most: list[list[tuple[float, int, str]]] = field(init=False)
+    #: per class, a heap of (probability of the class, -line, file, text): its most
+    #: certain reviews
+    most: list[list[tuple[float, int, str, str]]] = field(init=False)
     #: per predicted class, in how many of its reviews each token occurs
     class_tokens: list[Counter[str]] = field(init=False)
 
@@ -47,20 +50,30 @@ class GroupStats:
         self.most = [[] for _ in range(self.k)]
         self.class_tokens = [Counter() for _ in range(self.k)]
 
-    def add(self, probabilities: np.ndarray, line: int, text: str, tokens: list[str],
-            keep: int) -> None:
+    def add(self, probabilities: np.ndarray, source: str, line: int, text: str,
+            tokens: list[str], keep: int) -> None:
         self.count += 1
         self.probability_sums += probabilities
         predicted = int(probabilities.argmax())
         self.class_counts[predicted] += 1
         self.class_tokens[predicted].update(set(tokens))
         for index, probability in enumerate(probabilities):
-            _push(self.most[index], (float(probability), -line, text), keep)
+            _push(self.most[index], (float(probability), -line, source, text), keep)
 
-    def extremes(self, index: int) -> list[tuple[float, int, str]]:
-        """(probability, line, text) of the reviews most certainly of class ``index``,
-        most certain first."""
-        return [(p, -line, text) for p, line, text in sorted(self.most[index], reverse=True)]
+    def merge(self, other: "GroupStats", keep: int) -> None:
+        self.count += other.count
+        self.probability_sums += other.probability_sums
+        self.class_counts += other.class_counts
+        for index in range(self.k):
+            self.class_tokens[index].update(other.class_tokens[index])
+            for item in other.most[index]:
+                _push(self.most[index], item, keep)
+
+    def extremes(self, index: int) -> list[tuple[float, int, str, str]]:
+        """(probability, line, file, text) of the reviews most certainly of class
+        ``index``, most certain first."""
+        return [(p, -line, source, text)
+                for p, line, source, text in sorted(self.most[index], reverse=True)]
 
 
 def _push(heap: list, item: tuple, keep: int) -> None:
@@ -99,14 +112,53 @@ def log_odds_tokens(positive: Counter[str], negative: Counter[str], prior: Count
 
 @dataclass
 class Analysis:
-    """Everything ``hansenti analyze`` found in one file."""
+    """Everything ``hansenti analyze`` found in its reviews: totals that stay small however
+    many reviews stream past, and that merge (a Ray run adds up its workers' parts)."""
 
     classes: tuple[str, ...]
-    groups: dict[str, GroupStats]
-    report: ReadReport
-    #: one row per scored review, one column per class
-    probabilities: np.ndarray
-    overall_tokens: Counter[str]
+    keep: int = 5
+    groups: dict[str, GroupStats] = field(default_factory=dict)
+    report: ReadReport = field(default_factory=lambda: ReadReport(""))
+    #: reviews predicted as each class
+    class_totals: np.ndarray = field(init=False)
+    #: reviews by P(second class), in HISTOGRAM_BINS equal bins over [0, 1]
+    histogram: np.ndarray = field(init=False)
+    overall_tokens: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.class_totals = np.zeros(len(self.classes), dtype=np.int64)
+        self.histogram = np.zeros(HISTOGRAM_BINS, dtype=np.int64)
+
+    @property
+    def scored(self) -> int:
+        """How many reviews were scored."""
+        return int(self.class_totals.sum())
+
+    def add(self, rows: Sequence[ReviewRow], docs: Sequence[list[str]], scores: np.ndarray,
+            text_column: str, group_column: str | None, source: str) -> None:
+        """Count one scored batch of ``source``'s rows in."""
+        self.class_totals += np.bincount(scores.argmax(axis=1), minlength=len(self.classes))
+        self.histogram += np.histogram(scores[:, -1], bins=HISTOGRAM_BINS, range=(0, 1))[0]
+        for row, tokens, probability in zip(rows, docs, scores):
+            if group_column and group_column not in row.columns:
+                raise HansentiError(f"{source}:{row.line} has no column {group_column!r} "
+                                    "to group by")
+            name = row.columns[group_column] if group_column else ALL
+            self.groups.setdefault(name, GroupStats(len(self.classes))).add(
+                probability, source, row.line, row.columns[text_column], tokens, self.keep)
+            self.overall_tokens.update(set(tokens))
+
+    def merge(self, other: "Analysis") -> None:
+        """Add the totals of another part of the same reviews."""
+        self.class_totals += other.class_totals
+        self.histogram += other.histogram
+        self.overall_tokens.update(other.overall_tokens)
+        self.report.merge(other.report)
+        for name, stats in other.groups.items():
+            if name in self.groups:
+                self.groups[name].merge(stats, self.keep)
+            else:
+                self.groups[name] = stats
 
     def summary_rows(self) -> list[dict]:
         """Per group: its size, then per class the share of reviews predicted so with its
@@ -127,10 +179,7 @@ class Analysis:
     @property
     def shares(self) -> np.ndarray:
         """The share of all scored reviews predicted as each class."""
-        if not len(self.probabilities):
-            return np.zeros(len(self.classes))
-        return np.bincount(self.probabilities.argmax(axis=1),
-                           minlength=len(self.classes)) / len(self.probabilities)
+        return self.class_totals / max(1, self.scored)
 
     @functools.cached_property
     def common_tokens(self) -> frozenset[str]:
@@ -155,40 +204,32 @@ def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str 
             n_jobs: int = 1, html_groups: int = 12) -> Analysis:
     """Score ``source`` and write scored.csv, summary.csv, extremes.csv, aspects.csv and
     report.html into ``out_dir``; the folder appears complete or not at all."""
-    from .report import write_html_report
-
-    classes = predictor.classes
-    groups: dict[str, GroupStats] = {}
-    probabilities: list[np.ndarray] = []
-    overall: Counter[str] = Counter()
+    result = Analysis(predictor.classes, keep)
 
     def collect(rows: Sequence[ReviewRow], docs: list[list[str]], scores: np.ndarray) -> None:
         failpoint("analyze.batch")
-        probabilities.append(scores)
-        for row, tokens, probability in zip(rows, docs, scores):
-            if group_column and group_column not in row.columns:
-                raise HansentiError(f"{source.name}:{row.line} has no column {group_column!r} "
-                                    "to group by")
-            name = row.columns[group_column] if group_column else ALL
-            groups.setdefault(name, GroupStats(len(classes))).add(
-                probability, row.line, row.columns[text_column], tokens, keep)
-            overall.update(set(tokens))
+        result.add(rows, docs, scores, text_column, group_column, source.name)
 
     with atomic.staged_directory(out_dir) as staging:
-        report = score_file(predictor, source, staging / "scored.csv", text_column,
-                            batch_size, n_jobs, on_batch=collect)
-        result = Analysis(classes, groups, report, np.concatenate(probabilities)
-                          if probabilities else np.zeros((0, len(classes))), overall)
-        atomic.write_csv(staging / "summary.csv", result.summary_rows())
-        atomic.write_csv(staging / "extremes.csv", [
-            {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
-             "line": line, "text": text}
-            for name, stats in groups.items() for index, side in enumerate(classes)
-            for rank, (p, line, text) in enumerate(stats.extremes(index), 1)])
-        atomic.write_csv(staging / "aspects.csv", [
-            {"group": name, "side": side, "token": token, "z": round(z, 3)}
-            for name in groups for side, tokens in result.aspects(name).items()
-            for token, z in tokens])
-        write_html_report(result, predictor, staging / "report.html", source.name,
-                          html_groups)
+        result.report = score_file(predictor, source, staging / "scored.csv", text_column,
+                                   batch_size, n_jobs, on_batch=collect)
+        write_analysis(result, predictor, staging, source.name, html_groups)
     return result
+
+
+def write_analysis(result: Analysis, predictor: Predictor, folder: Path, source: str,
+                   html_groups: int = 12) -> None:
+    """summary.csv, extremes.csv, aspects.csv and report.html of ``result`` into ``folder``."""
+    from .report import write_html_report
+
+    atomic.write_csv(folder / "summary.csv", result.summary_rows())
+    atomic.write_csv(folder / "extremes.csv", [
+        {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
+         "file": file, "line": line, "text": text}
+        for name, stats in result.groups.items() for index, side in enumerate(result.classes)
+        for rank, (p, line, file, text) in enumerate(stats.extremes(index), 1)])
+    atomic.write_csv(folder / "aspects.csv", [
+        {"group": name, "side": side, "token": token, "z": round(z, 3)}
+        for name in result.groups for side, tokens in result.aspects(name).items()
+        for token, z in tokens])
+    write_html_report(result, predictor, folder / "report.html", source, html_groups)

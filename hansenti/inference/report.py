@@ -7,6 +7,8 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .. import atomic
 from ..plots import png_data_uri, pyplot
 from .explain import Explanation
@@ -24,7 +26,8 @@ def score_histogram(analysis: "Analysis") -> str:
     figure, axis = pyplot().subplots(figsize=(6.5, 3.2))
     classes = analysis.classes
     if len(classes) == 2:
-        axis.hist(analysis.probabilities[:, 1], bins=40, range=(0, 1), color="#4c72b0")
+        edges = np.linspace(0, 1, len(analysis.histogram) + 1)
+        axis.stairs(analysis.histogram, edges, fill=True, color="#4c72b0")
         axis.axvline(0.5, color="#999", lw=1, ls="--")
         axis.set_xlabel(f"P({classes[1]})")
         axis.set_ylabel("reviews")
@@ -32,7 +35,7 @@ def score_histogram(analysis: "Analysis") -> str:
         axis.bar(range(len(classes)), analysis.shares, color="#4c72b0")
         axis.set_xticks(range(len(classes)), classes)
         axis.set_ylabel("share of reviews")
-    axis.set_title(f"Scores of {len(analysis.probabilities):,} reviews")
+    axis.set_title(f"Scores of {analysis.scored:,} reviews")
     return png_data_uri(figure)
 
 
@@ -74,7 +77,7 @@ def write_html_report(analysis: "Analysis", predictor: "Predictor", path: Path, 
                       html_groups: int) -> None:
     rows = analysis.summary_rows()
     parts = [f"<h1>Reviews in {html.escape(source)}</h1>",
-             f"<p>{len(analysis.probabilities):,} reviews scored with run "
+             f"<p>{analysis.scored:,} reviews scored with run "
              f"<code>{html.escape(str(predictor.run.path))}</code> "
              f"({html.escape(predictor.config.tokenizer)} + {html.escape(predictor.config.model)})"
              f"; {analysis.report.skipped:,} rows skipped.</p>",
@@ -107,9 +110,9 @@ def write_html_report(analysis: "Analysis", predictor: "Predictor", path: Path, 
         stats = analysis.groups[name]
         for index, side in enumerate(classes):
             parts.append(f"<h3>most {html.escape(side)}</h3><ul>")
-            for probability, line, text in stats.extremes(index)[:3]:
+            for probability, line, file, text in stats.extremes(index)[:3]:
                 explanation = predictor.explain(text)
-                parts.append(f"<li><b>{probability:.3f}</b> (line {line}): "
+                parts.append(f"<li><b>{probability:.3f}</b> ({html.escape(file)}:{line}): "
                              f"{highlighted(explanation)}</li>")
             parts.append("</ul>")
     atomic.write_text(path, PAGE.format(title=html.escape(source), body="\n".join(parts)))

@@ -79,3 +79,8 @@ models: Registry[Callable[[TrainConfig], Classifier]] = Registry("model")
 def accepted_options(model: str) -> tuple[str, ...] | None:
     """The model options that model ``model`` reads (None when it does not say)."""
     return getattr(models.get(model), "accepted_options", None)
+
+
+def uses_accelerator(model: str) -> bool:
+    """Whether model ``model`` trains faster on a GPU (a factory's ``uses_accelerator``)."""
+    return bool(getattr(models.get(model), "uses_accelerator", False))

@@ -15,7 +15,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -317,6 +317,8 @@ class KerasModel:
     build: Builder
     #: the :class:`NetworkOptions` fields ``build`` (and training) reads
     accepted_options: tuple[str, ...]
+    #: a GPU, where there is one, speeds it up (a study on Ray asks for one per cell)
+    uses_accelerator: ClassVar[bool] = True
 
     def __call__(self, config: TrainConfig) -> KerasClassifier:
         return KerasClassifier(self.name, self.build, config, self.accepted_options)

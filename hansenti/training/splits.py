@@ -23,7 +23,7 @@ from ..corpora import (
     train_validation_split,
 )
 from ..errors import HansentiError
-from ..tokenizer import Tokenizer
+from ..tokenizer import Tokenizer, create_tokenizer
 
 #: the --limit slice is the same for every seed, so runs that differ only in seed compare
 #: on the same documents and share one token cache
@@ -141,6 +141,14 @@ def tokenize_splits(tokenizer: Tokenizer, config: TrainConfig, train: list[Revie
     return TokenizedSplits(fit, validation, tokenizer,
                            dict(zip((r.id for r in train), train_docs)), test_docs,
                            cache.compute_seconds, shortened=cache.shortened)
+
+
+def prepare_tokens(config: TrainConfig, mirror: str | None, jobs: int = 1) -> None:
+    """Tokenize a run's splits into the caches (fitting its tokenizer first, if it is
+    trained) without training: runs on the same texts then only read them."""
+    data = labelled_data(config, mirror)
+    tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
+    tokenize_splits(tokenizer, config, data.train, data.test, jobs)
 
 
 def split_key(config: TrainConfig) -> dict[str, Any]:

@@ -56,13 +56,18 @@ class SentencePieceTokenizer(Tokenizer):
         if not sentences:
             raise HansentiError("spm needs some non-empty training text")
         model = io.BytesIO()
-        sentencepiece.SentencePieceTrainer.train(
-            sentence_iterator=iter(sentences), model_writer=model,
-            vocab_size=self.vocab_size, model_type=self.model_type,
-            character_coverage=self.character_coverage, hard_vocab_limit=False,
-            input_sentence_size=TRAIN_SENTENCES, shuffle_input_sentence=True,
-            max_sentence_length=MAX_SENTENCE_CHARS * 4, num_threads=available_cores(),
-            minloglevel=2)
+        try:
+            sentencepiece.SentencePieceTrainer.train(
+                sentence_iterator=iter(sentences), model_writer=model,
+                vocab_size=self.vocab_size, model_type=self.model_type,
+                character_coverage=self.character_coverage, hard_vocab_limit=False,
+                input_sentence_size=TRAIN_SENTENCES, shuffle_input_sentence=True,
+                max_sentence_length=MAX_SENTENCE_CHARS * 4, num_threads=available_cores(),
+                minloglevel=2)
+        except RuntimeError as error:  # e.g. a vocab_size below the characters it must hold
+            reason = str(error).split("] ")[-1].strip()
+            raise HansentiError(f"spm could not be trained on {len(sentences):,} texts: "
+                                f"{reason}") from None
         self.restore({MODEL_FILE: model.getvalue()})
         log.info("trained spm %s %d on %d sentences", self.model_type,
                  self._processor.get_piece_size(), len(sentences))

@@ -1,0 +1,219 @@
+"""Scoring and analysing big piles of review files with Ray Data (``--executor ray``).
+
+Ray Data streams the rows: read tasks parse the files (each file's rows in blocks of
+``batch_size``, with the same checks and skip reports as a local run), a pool of actors —
+each loading the run once — tokenizes and scores a batch at a time, writes it as one part
+file and hands back the batch's totals (:class:`~.analysis.Analysis`: counts, heaps of
+the most certain reviews, token counts), which the driver adds up. No worker ever holds
+more than a batch, and the driver only the totals, however many reviews stream past.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import pickle
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .. import atomic
+from ..errors import HansentiError
+from ..parallel import progress_bar
+from ..ray_cluster import cluster_cpus, enter_task, ray_session, require_ray, task_context
+from ..review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
+from .analysis import Analysis, write_analysis
+from .predictor import Predictor
+
+log = logging.getLogger("hansenti")
+
+PARTS_DIR = "parts"
+PART_FORMATS = ("parquet", "csv")
+#: what a row of the read stage is: a review, or a file's read report (its last row)
+REVIEW, REPORT = "review", "report"
+
+
+def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path,
+                 text_column: str = "text", group_column: str | None = None, keep: int = 5,
+                 batch_size: int = 5_000, part_format: str = "parquet",
+                 summarise: bool = True, address: str | None = None,
+                 cpus_per_actor: float = 1.0, progress: bool | None = None) -> Analysis:
+    """Score every review of ``inputs`` (a file, folder or glob) into ``out_dir/parts``;
+    with ``summarise`` also write summary.csv, extremes.csv, aspects.csv and report.html as
+    local ``analyze`` does. The folder appears complete or not at all."""
+    require_ray()
+    if part_format not in PART_FORMATS:
+        raise HansentiError(f"unknown part format {part_format!r}; use {' or '.join(PART_FORMATS)}")
+    files = review_paths(inputs)
+    check_headers(files, text_column, group_column)
+    predictor = Predictor(run)  # a bad run fails here, before the cluster is asked
+    names = file_names(files)
+    label = names[0] if len(names) == 1 else f"{len(names)} files in {inputs}"
+    total = Analysis(predictor.classes, keep, report=ReadReport(label))
+    out_dir = Path(out_dir).resolve()
+    with ray_session(address) as ray, atomic.staged_directory(out_dir) as staging:
+        quiet_ray_data(ray)
+        (staging / PARTS_DIR).mkdir()
+        actors = max(1, int(cluster_cpus(ray) // cpus_per_actor))
+        source = ray.data.from_items([{"path": str(path.resolve()), "name": name}
+                                      for path, name in zip(files, names)],
+                                     override_num_blocks=len(files))
+        rows = source.map_batches(_read_files, batch_size=1, batch_format="numpy",
+                                  num_cpus=0, fn_kwargs={
+                                      "text_column": text_column,
+                                      "group_column": group_column,
+                                      "rows_per_block": batch_size})
+        tallies = rows.map_batches(
+            _ScoreBatches, batch_size=batch_size, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors,
+                                               initial_size=actors),
+            num_cpus=cpus_per_actor,
+            fn_constructor_kwargs={
+                "run": str(predictor.run.path.resolve()), "parts": str(staging / PARTS_DIR),
+                "part_format": part_format, "text_column": text_column,
+                "group_column": group_column if summarise else None, "keep": keep,
+                "summarise": summarise, "context": task_context(), "cpus": cpus_per_actor})
+        with progress_bar(None, f"scoring on Ray ({actors} actors)", progress) as bar:
+            for batch in run_stream(ray, tallies):
+                for blob in batch["tally"]:
+                    part = pickle.loads(blob)
+                    total.merge(part)
+                    bar.update(part.scored)
+        if summarise:
+            write_analysis(total, predictor, staging, label)
+    total.report.log()
+    return total
+
+
+def run_stream(ray: Any, dataset: Any) -> Iterator[dict[str, np.ndarray]]:
+    """The dataset's batches; a HansentiError raised in a task comes back as itself."""
+    try:
+        yield from dataset.iter_batches(batch_size=None, batch_format="numpy")
+    except ray.exceptions.RayError as error:
+        cause = error
+        while cause is not None and not isinstance(cause, HansentiError):
+            cause = getattr(cause, "cause", None) or cause.__cause__
+        if cause is not None:
+            raise HansentiError(str(cause)) from None
+        raise
+
+
+def quiet_ray_data(ray: Any) -> None:
+    """hansenti's own progress bar only, and Ray Data's errors (not its notices)."""
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+
+
+def check_headers(files: list[Path], text_column: str, group_column: str | None) -> None:
+    """Fail before any task starts when a file lacks a column (each file's first row)."""
+    required = (group_column,) if group_column else ()
+    for path in files:
+        next(read_reviews(path, text_column, ReadReport(path.name), required), None)
+
+
+def file_names(files: list[Path]) -> list[str]:
+    """How each file is named in reports: its path below the files' common folder."""
+    if len(files) == 1:
+        return [files[0].name]
+    root = Path(os.path.commonpath([path.resolve().parent for path in files]))
+    return [str(path.resolve().relative_to(root)) for path in files]
+
+
+def _read_files(batch: dict[str, np.ndarray], text_column: str, group_column: str | None,
+                rows_per_block: int) -> Iterator[dict[str, np.ndarray]]:
+    """Read task: each file's usable rows in blocks, then its read report as one row."""
+    required = (group_column,) if group_column else ()
+    for path, name in zip(batch["path"], batch["name"]):
+        report = ReadReport(str(name))
+        for rows in batched(read_reviews(path, text_column, report, required), rows_per_block):
+            yield _block(name, REVIEW, [row.line for row in rows],
+                         [json.dumps(row.columns, ensure_ascii=False) for row in rows])
+        yield _block(name, REPORT, [0], [json.dumps({"rows": report.rows, "skipped":
+                                                     report.skipped,
+                                                     "problems": report.problems})])
+
+
+def _block(name: str, kind: str, lines: list[int], columns: list[str]) -> dict[str, np.ndarray]:
+    return {"file": np.array([name] * len(lines), dtype=object),
+            "kind": np.array([kind] * len(lines), dtype=object),
+            "line": np.array(lines, dtype=np.int64),
+            "columns": np.array(columns, dtype=object)}
+
+
+class _ScoreBatches:
+    """Actor: one loaded run; each batch scored, written as a part, its totals returned."""
+
+    def __init__(self, run: str, parts: str, part_format: str, text_column: str,
+                 group_column: str | None, keep: int, summarise: bool,
+                 context: dict[str, Any], cpus: float) -> None:
+        enter_task(context, cpus)
+        self.predictor = Predictor(run)
+        self.parts, self.part_format = Path(parts), part_format
+        self.text_column, self.group_column = text_column, group_column
+        self.keep, self.summarise = keep, summarise
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        tally = Analysis(self.predictor.classes, self.keep, report=ReadReport(""))
+        by_file: dict[str, list[ReviewRow]] = defaultdict(list)
+        for name, kind, line, columns in zip(batch["file"], batch["kind"], batch["line"],
+                                             batch["columns"]):
+            if kind == REPORT:
+                tally.report.merge(ReadReport(str(name), **json.loads(columns)))
+            else:
+                by_file[str(name)].append(ReviewRow(int(line), json.loads(columns)))
+        scored = []
+        for name, rows in by_file.items():
+            docs = self.predictor.tokenizer.tokenize_batch(
+                [row.columns[self.text_column] for row in rows], progress=False)
+            scores = self.predictor.classifier.predict_proba(docs)
+            if self.summarise:
+                tally.add(rows, docs, scores, self.text_column, self.group_column, name)
+            else:
+                tally.class_totals += np.bincount(scores.argmax(axis=1),
+                                                  minlength=len(tally.classes))
+            scored.append((name, rows, scores))
+        if scored:
+            self.write_part(scored)
+        return {"tally": np.array([pickle.dumps(tally)], dtype=object)}
+
+    def write_part(self, scored: list[tuple[str, list[ReviewRow], np.ndarray]]) -> None:
+        """One part file: source_file, each row's columns, label, probability, p_<class>."""
+        classes = self.predictor.classes
+        records = []
+        for name, rows, scores in scored:
+            for row, probabilities in zip(rows, scores):
+                best = int(probabilities.argmax())
+                records.append({"source_file": name, **row.columns, "label": classes[best],
+                                "probability": round(float(probabilities[best]), 6),
+                                **{f"p_{c}": round(float(p), 6)
+                                   for c, p in zip(classes, probabilities)}})
+        fields = list(dict.fromkeys(key for record in records for key in record))
+        path = self.parts / f"part-{uuid.uuid4().hex}.{self.part_format}"
+        if self.part_format == "csv":
+            with atomic.atomic_open(path, "w", newline="") as handle:
+                writer = csv.DictWriter(handle, fieldnames=fields, restval="")
+                writer.writeheader()
+                writer.writerows(records)
+            return
+        import pyarrow
+        import pyarrow.parquet
+
+        table = pyarrow.Table.from_pylist(records, schema=part_schema(fields, classes))
+        with atomic.atomic_open(path, "wb") as handle:
+            pyarrow.parquet.write_table(table, handle)
+
+
+def part_schema(fields: list[str], classes: tuple[str, ...]) -> Any:
+    """Text columns as strings, the scores as doubles."""
+    import pyarrow
+
+    scores = {"probability", *(f"p_{c}" for c in classes)}
+    return pyarrow.schema([(name, pyarrow.float64() if name in scores else pyarrow.string())
+                           for name in fields])
