@@ -56,6 +56,9 @@ class NBLROptions:
     is searched on the validation split."""
 
     ngram_max: int = bounded(2, low=1, high=6)
+    #: also character n-grams of 2..char_ngram_max characters of the tokens joined by
+    #: spaces, NB-weighted like the token n-grams (0: none)
+    char_ngram_max: int = bounded(0, low=0, high=8)
     min_df: int = bounded(1, low=1)
     c_grid: tuple[float, ...] = bounded((0.1, 0.3, 1.0, 3.0), low=1e-8)
     alpha: float = bounded(1.0, low=1e-8)

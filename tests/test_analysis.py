@@ -144,3 +144,42 @@ def test_occlusion_explains_the_score(trained_run, run_cli):
     result = run_cli("predict", str(trained_run[0]), "--explain", text)
     first, second = result.stdout.splitlines()
     assert first.startswith(("positive", "negative")) and "최" in second
+
+
+def test_totals_of_two_halves_merge_into_the_totals_of_the_whole():
+    from hansenti.inference.analysis import Analysis
+    from hansenti.review_files import ReviewRow
+
+    rng = np.random.default_rng(0)
+    rows = [ReviewRow(line, {"text": f"리뷰 {line}", "g": "ab"[line % 2]})
+            for line in range(1, 41)]
+    docs = [["리뷰", f"t{line % 5}"] for line in range(1, 41)]
+    positive = rng.random(40)
+    scores = np.column_stack([1 - positive, positive])
+    whole, first, second = (Analysis(("negative", "positive"), keep=3) for _ in range(3))
+    whole.add(rows, docs, scores, "text", "g", "f.csv")
+    first.add(rows[:17], docs[:17], scores[:17], "text", "g", "f.csv")
+    second.add(rows[17:], docs[17:], scores[17:], "text", "g", "f.csv")
+    first.merge(second)
+    assert first.summary_rows() == whole.summary_rows()
+    assert first.histogram.tolist() == whole.histogram.tolist() and first.scored == 40
+    for name in ("a", "b"):
+        for index in range(2):
+            assert first.groups[name].extremes(index) == whole.groups[name].extremes(index)
+        assert first.aspects(name) == whole.aspects(name)
+
+
+def test_review_paths_take_a_file_a_folder_or_a_glob(tmp_path):
+    from hansenti.review_files import review_paths
+
+    (tmp_path / "sub").mkdir()
+    for name in ("a.csv", "sub/b.tsv.gz", "sub/c.parquet", "notes.md", ".hidden.csv"):
+        (tmp_path / name).write_text("x")
+    assert review_paths(tmp_path / "a.csv") == [tmp_path / "a.csv"]
+    assert review_paths(tmp_path) == [tmp_path / "a.csv", tmp_path / "sub" / "b.tsv.gz",
+                                      tmp_path / "sub" / "c.parquet"]
+    assert review_paths(f"{tmp_path}/**/*.csv") == [tmp_path / "a.csv"]
+    with pytest.raises(HansentiError, match="no review files"):
+        review_paths(f"{tmp_path}/*.json")
+    with pytest.raises(HansentiError, match="does not exist"):
+        review_paths(tmp_path / "missing.csv")

@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "hansenti"
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"errors", "faults", "atomic", "paths", "parallel", "registry", "config",
                     "text", "labels", "metrics", "csv_rows", "review_files", "plots",
-                    "user_code"}),
+                    "user_code", "ray_cluster"}),
     ("tokens", {"tokenizer", "tokenizers", "vocab"}),
     ("data", {"cache", "corpora", "references"}),
     ("vectors", {"embeddings"}),

@@ -58,8 +58,8 @@ COMPARED = ("corpus", "tokenizer", "model", "seed", "status", "vocab_size", "tok
 @pytest.mark.realdata
 def test_a_study_on_ray_gives_the_local_rows(local_ray, tiny_profile, mirror, tmp_path):
     pytest.importorskip("keras")
-    matrix = (["nsmc"], ["whitespace", "char", "spm:vocab_size=1000,character_coverage=0.98"], ["nblr", "cnn"], 1,
-              "tiny")
+    tokenizers = ["whitespace", "char", "spm:vocab_size=1000,character_coverage=0.98"]
+    matrix = (["nsmc"], tokenizers, ["nblr", "cnn"], 1, "tiny")
     run_study(*matrix, tmp_path / "local", mirror=str(mirror), jobs=1)
     run_study(*matrix, tmp_path / "ray", mirror=str(mirror), executor="ray")
     local, on_ray = (read_csv(tmp_path / name / "results.csv") for name in ("local", "ray"))
@@ -136,7 +136,8 @@ def test_analyze_on_ray_of_many_files_summarises_as_local(local_ray, review_fold
                      "--executor", "ray", "ko-nsmc-mecab-nblr")
     assert on_ray.exit_code == 0, on_ray.stderr
     assert "600 reviews scored in 2 group(s)" in on_ray.stdout and "1 rows skipped" in on_ray.stdout
-    assert read_csv(tmp_path / "ray" / "summary.csv") == read_csv(tmp_path / "local" / "summary.csv")
+    summary = read_csv(tmp_path / "local" / "summary.csv")
+    assert read_csv(tmp_path / "ray" / "summary.csv") == summary
 
     def extremes(name):
         return sorted((r["group"], r["side"], r["probability"])

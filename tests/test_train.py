@@ -41,6 +41,20 @@ def test_every_model_trains_and_predicts_on_tiny_data(name, tmp_path):
     np.testing.assert_allclose(probabilities.sum(axis=1), 1, atol=1e-5)
 
 
+def test_nblr_character_ngrams_score_words_it_never_saw_whole(tmp_path):
+    config = TrainConfig(model="nblr", model_options={"c_grid": [1.0], "char_ngram_max": 3})
+    classifier = models.get("nblr")(config)
+    classifier.fit(TINY_DOCS, TINY_LABELS, TINY_DOCS[:8], TINY_LABELS[:8], tmp_path / "w",
+                   Vocab.build(TINY_DOCS))
+    assert "\x1e최고" in classifier.ngram_index and "\x1e 최" in classifier.ngram_index
+    classifier.save(tmp_path)
+    loaded = models.get("nblr")(config)
+    loaded.load(tmp_path)
+    # unseen tokens that share characters with the training words still lean their way
+    positive, negative = loaded.predict_proba([["최고다"], ["최악임"]])[:, 1]
+    assert positive > 0.5 > negative
+
+
 @pytest.mark.parametrize("name, chosen", [("gmp", {"epoch": 2}), ("nblr", {"C": 0.3})])
 def test_refit_trains_on_all_documents_with_the_choice_made(name, chosen, tmp_path):
     config = TrainConfig(model=name, min_freq=1, model_options={"embedding_dim": 8}

@@ -126,7 +126,8 @@ class _Scheduler:
                 prepared[key] = self.tasks["_prepare_tokens"].options(
                     num_cpus=self.resources.cpus, max_retries=RETRIES).remote(
                     cell.config(self.profile), self.mirror, self.resources.cpus, self.context)
-            ref = self.tasks["_train_cell"].options(**self.resources.request(self.ray, cell.model)).remote(
+            request = self.resources.request(self.ray, cell.model)
+            ref = self.tasks["_train_cell"].options(**request).remote(
                 cell, self.profile, str(run_dir), self.mirror, self.resources.cpus,
                 self.context, prepared[key])
             self.pending[ref] = index

@@ -142,7 +142,11 @@ def safe_extract(archive: Path, destination: Path) -> Path:
             for member in members:
                 _check_member(member)
             tar.extractall(staging, members=members, filter="data")
-        os.replace(staging, destination)
+        try:
+            os.replace(staging, destination)
+        except OSError:
+            if not destination.is_dir():  # else another process extracted it meanwhile
+                raise
     except (tarfile.TarError, OSError) as error:
         raise CorpusError(f"cannot extract {archive.name}: {error}; delete it and fetch again") \
             from error

@@ -25,7 +25,13 @@ import numpy as np
 from .. import atomic
 from ..errors import HansentiError
 from ..parallel import progress_bar
-from ..ray_cluster import cluster_cpus, enter_task, ray_session, require_ray, task_context
+from ..ray_cluster import (
+    cluster_cpus,
+    enter_task,
+    ray_session,
+    require_ray,
+    task_context,
+)
 from ..review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
 from .analysis import Analysis, write_analysis
 from .predictor import Predictor

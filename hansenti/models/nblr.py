@@ -28,6 +28,7 @@ WEIGHTS_FILE = "nblr.npz"
 NGRAMS_FILE = "nblr_ngrams.json.gz"
 OLD_NGRAMS_FILE = "nblr_ngrams.json"
 SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
+CHARACTERS = "\x1e"  # starts a character n-gram, keeping it apart from a token
 
 
 def logistic(c: float, x, labels: np.ndarray, class_weight: str | None = None):
@@ -96,6 +97,9 @@ class NBLRClassifier(Classifier):
         grams = list(doc)
         for n in range(2, self.options.ngram_max + 1):
             grams += [SEPARATOR.join(doc[i:i + n]) for i in range(len(doc) - n + 1)]
+        text = " ".join(doc)
+        for n in range(2, self.options.char_ngram_max + 1):
+            grams += [CHARACTERS + text[i:i + n] for i in range(len(text) - n + 1)]
         return grams
 
     def counts(self, docs: Documents):
