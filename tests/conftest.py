@@ -102,3 +102,15 @@ def above(request):
         assert value > threshold, f"{name} = {value:.4f}, not above {threshold}"
 
     return check
+
+
+@pytest.fixture
+def tiny_profile(monkeypatch):
+    """A study profile of 300 NSMC reviews and one small epoch, as PROFILES["tiny"]."""
+    from hansenti.compare.matrix import PROFILES, Profile
+
+    profile = Profile("tiny", "300 NSMC reviews, 1 epoch", seeds=2, limit={"nsmc": 300},
+                      maxlen={"nsmc": "mean+2std"},
+                      model_options={"epochs": 1, "filters": 8, "embedding_dim": 8})
+    monkeypatch.setitem(PROFILES, "tiny", profile)
+    return profile

@@ -9,8 +9,6 @@ import pytest
 from hansenti import register_tokenizer
 from hansenti.compare.matrix import (
     DEFAULT_TOKENIZERS,
-    PROFILES,
-    Profile,
     TokenizerSpec,
     plan,
 )
@@ -71,15 +69,6 @@ def test_default_matrix_is_the_documented_one():
 def test_unknown_names_are_errors_not_skips(corpus, tokenizer, model, message):
     with pytest.raises(HansentiError, match=message):
         plan([corpus], [tokenizer], [model], seeds=1)
-
-
-@pytest.fixture
-def tiny_profile(monkeypatch):
-    profile = Profile("tiny", "300 NSMC reviews, 1 epoch", seeds=2, limit={"nsmc": 300},
-                      maxlen={"nsmc": "mean+2std"},
-                      model_options={"epochs": 1, "filters": 8, "embedding_dim": 8})
-    monkeypatch.setitem(PROFILES, "tiny", profile)
-    return profile
 
 
 @pytest.mark.realdata

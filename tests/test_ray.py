@@ -9,7 +9,6 @@ import sys
 
 import pytest
 
-from hansenti.compare.matrix import PROFILES, Profile
 from hansenti.compare.study import run_study
 
 ray = pytest.importorskip("ray")
@@ -35,15 +34,6 @@ def local_ray():
              logging_level="ERROR")
     yield ray
     ray.shutdown()
-
-
-@pytest.fixture
-def tiny_profile(monkeypatch):
-    profile = Profile("tiny", "300 NSMC reviews, 1 epoch", seeds=1, limit={"nsmc": 300},
-                      maxlen={"nsmc": "mean+2std"},
-                      model_options={"epochs": 1, "filters": 8, "embedding_dim": 8})
-    monkeypatch.setitem(PROFILES, "tiny", profile)
-    return profile
 
 
 def read_csv(path):
