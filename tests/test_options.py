@@ -44,7 +44,7 @@ def test_good_options_are_converted():
 def test_every_model_says_which_options_it_reads():
     assert "filters" in accepted_options("cnn") and "units" not in accepted_options("cnn")
     assert "units" in accepted_options("bilstm") and "kernel_sizes" not in accepted_options("gru")
-    assert set(accepted_options("nblr")) == {"ngram_max", "min_df", "c_grid", "alpha"}
+    assert set(accepted_options("nblr")) == {"ngram_max", "char_ngram_max", "min_df", "c_grid", "alpha"}
 
 
 @pytest.mark.parametrize("args", [

@@ -3,9 +3,10 @@ cache) and analyze of the 712K-review Naver crawl with the default model; then R
 and 2 CPUs (a one-CPU cluster started with `ray start --head --num-cpus 1`), reviews/s
 per core, and the capacity table of docs/guides/ray.md worked out from these figures.
 
-    python bench/ray.py [--mirror ../shared/corpora] [--skip-study]
+    python bench/ray_executor.py [--mirror ../shared/corpora] [--skip-study]
 
-Writes bench/results/ray.{json,md}.
+Writes bench/results/ray_executor.{json,md} (not ray.py: a bench/ray.py would shadow the ray package
+wherever bench/ is on sys.path).
 """
 
 from __future__ import annotations
@@ -212,7 +213,7 @@ def main() -> None:
     result["efficiency"] = c["speed_up_1_to_2"] / 2
     result["cells"] = full_study_cells()
     result["capacity"] = capacity(result["per_core"], result["efficiency"], result["cells"])
-    publish("ray", args.skip_study, result, render(result))
+    publish("ray_executor", args.skip_study, result, render(result))
     print(json.dumps({k: v for k, v in result.items() if k != "cells"}, indent=2))
 
 
