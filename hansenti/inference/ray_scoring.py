@@ -35,6 +35,7 @@ from ..ray_cluster import (
 from ..review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
 from .analysis import Analysis, write_analysis
 from .predictor import Predictor
+from .scoring import score_columns
 
 log = logging.getLogger("hansenti")
 
@@ -194,12 +195,9 @@ class _ScoreBatches:
         classes = self.predictor.classes
         records = []
         for name, rows, scores in scored:
-            for row, probabilities in zip(rows, scores):
-                best = int(probabilities.argmax())
-                records.append({"source_file": name, **row.columns, "label": classes[best],
-                                "probability": round(float(probabilities[best]), 6),
-                                **{f"p_{c}": round(float(p), 6)
-                                   for c, p in zip(classes, probabilities)}})
+            records += [{"source_file": name, **row.columns,
+                         **score_columns(classes, probabilities)}
+                        for row, probabilities in zip(rows, scores)]
         fields = list(dict.fromkeys(key for record in records for key in record))
         path = self.parts / f"part-{uuid.uuid4().hex}.{self.part_format}"
         if self.part_format == "csv":

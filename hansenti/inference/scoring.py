@@ -28,7 +28,6 @@ def score_file(predictor: Predictor, source: Path, target: Path, column: str = "
     without text, badly quoted or not UTF-8 are skipped and reported by line."""
     report = ReadReport(source.name)
     rows = read_reviews(source, column, report)
-    class_columns = [f"p_{name}" for name in predictor.classes]
     with atomic.atomic_open(target, "w", newline="") as handle, \
             progress_bar(None, f"scoring {source.name}") as bar:
         writer = None
@@ -37,17 +36,20 @@ def score_file(predictor: Predictor, source: Path, target: Path, column: str = "
                                                       n_jobs=n_jobs, progress=False)
             probabilities = predictor.classifier.predict_proba(docs)
             if writer is None:
-                fields = [*batch[0].columns, "label", "probability", *class_columns]
+                fields = [*batch[0].columns, *score_columns(predictor.classes, probabilities[0])]
                 writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
                 writer.writeheader()
             for row, scores in zip(batch, probabilities):
-                best = int(scores.argmax())
-                writer.writerow({**row.columns, "label": predictor.classes[best],
-                                 "probability": round(float(scores[best]), 6),
-                                 **{column: round(float(p), 6)
-                                    for column, p in zip(class_columns, scores)}})
+                writer.writerow({**row.columns, **score_columns(predictor.classes, scores)})
             if on_batch:
                 on_batch(batch, docs, probabilities)
             bar.update(len(batch))
     report.log()
     return report
+
+
+def score_columns(classes: Sequence[str], scores: np.ndarray) -> dict[str, object]:
+    """What scoring adds to a row: ``label``, its ``probability`` and ``p_<class>``."""
+    best = int(scores.argmax())
+    return {"label": classes[best], "probability": round(float(scores[best]), 6),
+            **{f"p_{name}": round(float(p), 6) for name, p in zip(classes, scores)}}
