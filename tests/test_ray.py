@@ -143,6 +143,27 @@ def test_analyze_on_ray_of_many_files_summarises_as_local(local_ray, review_fold
 
 
 @pytest.mark.realdata
+def test_one_big_file_leaves_the_read_stage_in_many_blocks(local_ray, mirror, tmp_path):
+    """Ray Data would gather one read task's rows into a 128 MiB block that one actor
+    scores alone: a single file must reach every actor."""
+    from hansenti.inference.ray_scoring import (
+        BLOCK_BYTES,
+        ray_data_settings,
+        review_rows,
+    )
+
+    path = tmp_path / "train.tsv"
+    path.write_bytes((mirror / "nsmc" / "ratings_train.txt").read_bytes()[:4 * BLOCK_BYTES])
+    context = local_ray.data.DataContext.get_current()
+    before = context.target_max_block_size
+    with ray_data_settings(local_ray):
+        rows = review_rows(local_ray, [path], ["train.tsv"], "document", None, 2_000)
+        blocks = rows.materialize()
+    assert blocks.num_blocks() >= 3
+    assert context.target_max_block_size == before
+
+
+@pytest.mark.realdata
 def test_predict_on_ray_writes_csv_parts(local_ray, review_folder, run_cli, tmp_path):
     result = run_cli("predict", "--input", str(review_folder / "parts" / "*.tsv"), "--column",
                      "document", "--output", str(tmp_path / "scored"), "--executor", "ray",

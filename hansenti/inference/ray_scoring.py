@@ -17,6 +17,7 @@ import os
 import pickle
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -40,6 +41,10 @@ from .scoring import score_columns
 log = logging.getLogger("hansenti")
 
 PARTS_DIR = "parts"
+#: Ray Data gathers what a task yields into blocks of up to this size (128 MiB by default)
+#: and an actor takes a whole block: a file read by one task must leave it in small blocks
+#: for every actor to get some (at 128 MiB the 712K-review crawl was scored by one actor)
+BLOCK_BYTES = 1 << 20
 PART_FORMATS = ("parquet", "csv")
 #: what a row of the read stage is: a review, or a file's read report (its last row)
 REVIEW, REPORT = "review", "report"
@@ -63,18 +68,11 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
     label = names[0] if len(names) == 1 else f"{len(names)} files in {inputs}"
     total = Analysis(predictor.classes, keep, report=ReadReport(label))
     out_dir = Path(out_dir).resolve()
-    with ray_session(address) as ray, atomic.staged_directory(out_dir) as staging:
-        quiet_ray_data(ray)
+    with ray_session(address) as ray, ray_data_settings(ray), \
+            atomic.staged_directory(out_dir) as staging:
         (staging / PARTS_DIR).mkdir()
         actors = max(1, int(cluster_cpus(ray) // cpus_per_actor))
-        source = ray.data.from_items([{"path": str(path.resolve()), "name": name}
-                                      for path, name in zip(files, names)],
-                                     override_num_blocks=len(files))
-        rows = source.map_batches(_read_files, batch_size=1, batch_format="numpy",
-                                  num_cpus=0, fn_kwargs={
-                                      "text_column": text_column,
-                                      "group_column": group_column,
-                                      "rows_per_block": batch_size})
+        rows = review_rows(ray, files, names, text_column, group_column, batch_size)
         tallies = rows.map_batches(
             _ScoreBatches, batch_size=batch_size, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors,
@@ -97,6 +95,19 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
     return total
 
 
+def review_rows(ray: Any, files: list[Path], names: list[str], text_column: str,
+                group_column: str | None, rows_per_block: int) -> Any:
+    """The read stage: one task per file, its usable rows in blocks (and its read report
+    as a last row); under :func:`ray_data_settings` a big file leaves in many blocks."""
+    source = ray.data.from_items([{"path": str(path.resolve()), "name": name}
+                                  for path, name in zip(files, names)],
+                                 override_num_blocks=len(files))
+    return source.map_batches(_read_files, batch_size=1, batch_format="numpy", num_cpus=0,
+                              fn_kwargs={"text_column": text_column,
+                                         "group_column": group_column,
+                                         "rows_per_block": rows_per_block})
+
+
 def run_stream(ray: Any, dataset: Any) -> Iterator[dict[str, np.ndarray]]:
     """The dataset's batches; a HansentiError raised in a task comes back as itself."""
     try:
@@ -110,12 +121,25 @@ def run_stream(ray: Any, dataset: Any) -> Iterator[dict[str, np.ndarray]]:
         raise
 
 
-def quiet_ray_data(ray: Any) -> None:
-    """hansenti's own progress bar only, and Ray Data's errors (not its notices)."""
+@contextmanager
+def ray_data_settings(ray: Any) -> Iterator[None]:
+    """Ray Data for the block: hansenti's own progress bar only, Ray Data's errors (not its
+    notices), and blocks of at most :data:`BLOCK_BYTES`; the driver's settings after."""
     context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    settings = {"enable_progress_bars": False, "print_on_execution_start": False,
+                "target_max_block_size": BLOCK_BYTES}
+    saved = {name: getattr(context, name) for name in settings}
+    logger = logging.getLogger("ray.data")
+    saved_level = logger.level
+    for name, value in settings.items():
+        setattr(context, name, value)
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(context, name, value)
+        logger.setLevel(saved_level)
 
 
 def check_headers(files: list[Path], text_column: str, group_column: str | None) -> None:

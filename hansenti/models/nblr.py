@@ -87,6 +87,7 @@ class NBLRClassifier(Classifier):
         self.options = checked_options(NBLROptions, config.model_options, self.name)
         self.class_weight = config.class_weight
         self.ngram_index: dict[str, int] = {}
+        self.vectorizer: Any = None  # built from ngram_index on first use
         self.ratios = np.zeros((1, 0))
         self.coef = np.zeros((1, 0))
         self.intercept = np.zeros(1)
@@ -103,11 +104,14 @@ class NBLRClassifier(Classifier):
         return grams
 
     def counts(self, docs: Documents):
-        from sklearn.feature_extraction.text import CountVectorizer
+        """Binary counts of the learnt n-grams (the vectorizer checks its vocabulary of a
+        million n-grams once, not on every batch)."""
+        if self.vectorizer is None:
+            from sklearn.feature_extraction.text import CountVectorizer
 
-        vectorizer = CountVectorizer(analyzer=self.ngrams, binary=True,
-                                     vocabulary=self.ngram_index, dtype=np.float32)
-        return vectorizer.transform(docs).tocsr()
+            self.vectorizer = CountVectorizer(analyzer=self.ngrams, binary=True,
+                                              vocabulary=self.ngram_index, dtype=np.float32)
+        return self.vectorizer.transform(docs).tocsr()
 
     def fit_counts(self, docs: Documents, labels: np.ndarray):
         """Learn the n-grams of ``docs`` and their NB ratios (one row per binary
@@ -118,6 +122,7 @@ class NBLRClassifier(Classifier):
                                  dtype=np.float32)
         x = counts.fit_transform(docs).tocsr()
         self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
+        self.vectorizer = None
         targets = [1] if self.n_classes == 2 else range(self.n_classes)
         self.ratios = np.stack([self.log_count_ratio(x, labels == target) for target in targets])
         return x
@@ -203,6 +208,7 @@ class NBLRClassifier(Classifier):
             raise RunDirError(f"nblr files in {directory} are missing or corrupt ({error}): "
                               "train the run again") from error
         self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}
+        self.vectorizer = None
         self.n_classes = 2 if len(self.ratios) == 1 else len(self.ratios)
 
     def summary(self) -> dict[str, Any]:
