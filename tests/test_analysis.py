@@ -147,26 +147,37 @@ def test_occlusion_explains_the_score(trained_run, run_cli):
 
 
 def test_totals_of_two_halves_merge_into_the_totals_of_the_whole():
+    """In either order: Ray merges its actors' batches as they finish."""
     from hansenti.inference.analysis import Analysis
     from hansenti.review_files import ReviewRow
 
     rng = np.random.default_rng(0)
-    rows = [ReviewRow(line, {"text": f"리뷰 {line}", "g": "ab"[line % 2]})
+    # groups a and b of equal size, met in another order by each half
+    rows = [ReviewRow(line, {"text": f"리뷰 {line}", "g": "ab"[(line < 17) == (line % 2)]})
             for line in range(1, 41)]
-    docs = [["리뷰", f"t{line % 5}"] for line in range(1, 41)]
+    docs = [["리뷰", f"t{line % 5}", f"u{line % 3}"] for line in range(1, 41)]
     positive = rng.random(40)
     scores = np.column_stack([1 - positive, positive])
-    whole, first, second = (Analysis(("negative", "positive"), keep=3) for _ in range(3))
-    whole.add(rows, docs, scores, "text", "g", "f.csv")
-    first.add(rows[:17], docs[:17], scores[:17], "text", "g", "f.csv")
-    second.add(rows[17:], docs[17:], scores[17:], "text", "g", "f.csv")
-    first.merge(second)
-    assert first.summary_rows() == whole.summary_rows()
-    assert first.histogram.tolist() == whole.histogram.tolist() and first.scored == 40
-    for name in ("a", "b"):
-        for index in range(2):
-            assert first.groups[name].extremes(index) == whole.groups[name].extremes(index)
-        assert first.aspects(name) == whole.aspects(name)
+
+    def analysis(*parts: slice) -> Analysis:
+        total = Analysis(("negative", "positive"), keep=3)
+        for part in parts:
+            piece = Analysis(("negative", "positive"), keep=3)
+            piece.add(rows[part], docs[part], scores[part], "text", "g", "f.csv")
+            total.merge(piece)
+        return total
+
+    whole = analysis(slice(None))
+    for merged in (analysis(slice(None, 17), slice(17, None)),
+                   analysis(slice(17, None), slice(None, 17))):
+        assert merged.summary_rows() == whole.summary_rows()
+        assert [row["group"] for row in merged.summary_rows()] == ["a", "b"]
+        assert merged.histogram.tolist() == whole.histogram.tolist() and merged.scored == 40
+        assert merged.common_tokens == whole.common_tokens
+        for name in ("a", "b"):
+            for index in range(2):
+                assert merged.groups[name].extremes(index) == whole.groups[name].extremes(index)
+            assert merged.aspects(name) == whole.aspects(name)
 
 
 def test_review_paths_take_a_file_a_folder_or_a_glob(tmp_path):

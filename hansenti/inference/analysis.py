@@ -105,7 +105,7 @@ def log_odds_tokens(positive: Counter[str], negative: Counter[str], prior: Count
                              (neg_total + alpha_total - negative[token] - alpha))
         variance = 1 / (positive[token] + alpha) + 1 / (negative[token] + alpha)
         scores.append((token, (pos_logit - neg_logit) / math.sqrt(variance)))
-    scores.sort(key=lambda item: item[1])
+    scores.sort(key=lambda item: (item[1], item[0]))
     return {"positive": [(t, z) for t, z in reversed(scores[-n:]) if z > 0],
             "negative": [(t, z) for t, z in scores[:n] if z < 0]}
 
@@ -160,11 +160,17 @@ class Analysis:
             else:
                 self.groups[name] = stats
 
+    def group_names(self) -> list[str]:
+        """Largest group first, equal sizes by name: the same order however the totals
+        were merged."""
+        return sorted(self.groups, key=lambda name: (-self.groups[name].count, name))
+
     def summary_rows(self) -> list[dict]:
         """Per group: its size, then per class the share of reviews predicted so with its
         95% Wilson interval and the mean probability."""
         rows = []
-        for name, stats in sorted(self.groups.items(), key=lambda item: -item[1].count):
+        for name in self.group_names():
+            stats = self.groups[name]
             row: dict = {"group": name, "count": stats.count}
             for index, class_name in enumerate(self.classes):
                 low, high = wilson_interval(int(stats.class_counts[index]), stats.count)
@@ -185,7 +191,9 @@ class Analysis:
     def common_tokens(self) -> frozenset[str]:
         """The file's most widespread tokens: mostly particles and endings, which say
         nothing about why a group is liked."""
-        return frozenset(token for token, _ in self.overall_tokens.most_common(COMMON_TOKENS))
+        commonest = heapq.nsmallest(COMMON_TOKENS, self.overall_tokens.items(),
+                                    key=lambda item: (-item[1], item[0]))
+        return frozenset(token for token, _ in commonest)
 
     def aspects(self, group: str, n: int = 8) -> dict[str, list[tuple[str, float]]]:
         """Per class, the tokens that most set the group's reviews of that class apart
@@ -226,10 +234,10 @@ def write_analysis(result: Analysis, predictor: Predictor, folder: Path, source:
     atomic.write_csv(folder / "extremes.csv", [
         {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
          "file": file, "line": line, "text": text}
-        for name, stats in result.groups.items() for index, side in enumerate(result.classes)
-        for rank, (p, line, file, text) in enumerate(stats.extremes(index), 1)])
+        for name in result.group_names() for index, side in enumerate(result.classes)
+        for rank, (p, line, file, text) in enumerate(result.groups[name].extremes(index), 1)])
     atomic.write_csv(folder / "aspects.csv", [
         {"group": name, "side": side, "token": token, "z": round(z, 3)}
-        for name in result.groups for side, tokens in result.aspects(name).items()
+        for name in result.group_names() for side, tokens in result.aspects(name).items()
         for token, z in tokens])
     write_html_report(result, predictor, folder / "report.html", source, html_groups)

@@ -1,0 +1,125 @@
+"""Where accuracy stands against the goals: for each corpus the best ensemble and the best
+single model, per seed, gathered from the committed measurements (bench/results/
+ensemble.json, distil.json, single.json, ngrams.json — every figure there produced by
+hansenti commands). A single model is chosen by its mean validation accuracy, never test.
+
+    python bench/accuracy.py
+
+Writes bench/results/accuracy.{json,md}; README's headline table reads accuracy.json.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+
+from publish import RESULTS, publish
+
+GOALS = {"nsmc": {"ensemble": 0.900, "single": 0.890},
+         "imdb": {"ensemble": 0.925, "single": 0.920}}
+ENSEMBLE_RECIPE = ("stacked logistic regression (or the mean, as validation chose) over the "
+                   "validation probabilities of the study's {cells} cells plus Mecab/English "
+                   "BiLSTM and CNN members with word2vec vectors trained on unlabelled "
+                   "reviews without test text (bench/results/ensemble.md)")
+
+
+def load(name: str) -> dict:
+    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def figures(rows: list[dict], source: str, recipe: str) -> dict:
+    """Per-seed test and validation accuracy, their mean and spread, and where from."""
+    rows = sorted(rows, key=lambda row: row["seed"])
+    tests = [row["test"] for row in rows]
+    return {"seeds": [row["seed"] for row in rows], "test": tests,
+            "validation": [row["validation"] for row in rows],
+            "mean": statistics.mean(tests),
+            "std": statistics.stdev(tests) if len(tests) > 1 else 0.0,
+            "source": source, "recipe": recipe}
+
+
+def ensembles(corpus: str) -> dict:
+    rows = [row for row in load("ensemble")["rows"] if row["corpus"] == corpus]
+    return figures([{"seed": row["seed"], "test": row["study+w2v"]["test"],
+                     "validation": max(row["study+w2v"]["validation"].values())}
+                    for row in rows], "ensemble.json",
+                   ENSEMBLE_RECIPE.format(cells=rows[0]["cells"]))
+
+
+def single_candidates(corpus: str) -> dict[str, dict]:
+    """Every single model measured on seeds 1-3 of ``corpus``."""
+    candidates: dict[str, list[dict]] = {}
+    for row in load("ensemble")["rows"]:
+        if row["corpus"] == corpus:
+            for name, member in row["members"].items():
+                candidates.setdefault(f"{name} + word2vec", []).append(
+                    {"seed": row["seed"], **member})
+    if corpus == "nsmc":
+        candidates["Mecab CNN taught by the ensemble (distil)"] = [
+            {"seed": row["seed"], "test": row["test"], "validation": row["student_validation"]}
+            for row in load("distil")["rows"]]
+    if (RESULTS / "ngrams.json").is_file():
+        for row in load("ngrams")["rows"]:
+            if row["corpus"] == corpus:
+                candidates.setdefault(f"{row['case']} (ngrams)", []).append(row)
+    sources = {name: "distil.json" if "distil" in name else
+               "ngrams.json" if "ngrams" in name else "ensemble.json" for name in candidates}
+    return {name: figures(rows, sources[name], name) for name, rows in candidates.items()
+            if len(rows) >= 3}
+
+
+def corpus_entry(corpus: str) -> dict:
+    candidates = single_candidates(corpus)
+    chosen = max(candidates, key=lambda name: statistics.mean(candidates[name]["validation"]))
+    entry = {"ensemble": ensembles(corpus), "single": candidates[chosen],
+             "single_candidates": {name: {"validation_mean": statistics.mean(c["validation"]),
+                                          "test_mean": c["mean"], "source": c["source"]}
+                                   for name, c in candidates.items()},
+             "goals": GOALS[corpus]}
+    entry["recipe"] = entry["ensemble"]["recipe"]
+    entry["met"] = {kind: all(t >= GOALS[corpus][kind] for t in entry[kind]["test"])
+                    for kind in ("ensemble", "single")}
+    return entry
+
+
+def render(result: dict):
+    def markdown(header: str) -> str:
+        sources = sorted({entry[kind]["source"] for entry in result.values()
+                          for kind in ("ensemble", "single")}
+                         | {c["source"] for entry in result.values()
+                            for c in entry["single_candidates"].values()})
+        measured = "; ".join(f"`{name}` measured {load(name[:-5])['measured']}"
+                             for name in sources)
+        lines = ["# Accuracy against the goals", "",
+                 header.replace("Measured", "Gathered", 1) + f". Figures from {measured}.", "",
+                 "| corpus | what | test, per seed | mean ± std | goal | met on every seed |",
+                 "|---|---|---|---:|---:|---|"]
+        for corpus, entry in result.items():
+            for kind in ("ensemble", "single"):
+                f = entry[kind]
+                what = f["recipe"] if kind == "single" else "the study + word2vec members"
+                lines.append(f"| {corpus} | {kind}: {what} | "
+                             f"{', '.join(f'{t:.2%}' for t in f['test'])} | "
+                             f"{f['mean']:.2%} ± {f['std']:.2%} | "
+                             f"{entry['goals'][kind]:.1%} | "
+                             f"{'yes' if entry['met'][kind] else 'no'} |")
+        lines += ["", "Single models measured on seeds 1-3, the one in the table chosen by "
+                  "mean validation accuracy:", ""]
+        for corpus, entry in result.items():
+            for name, c in sorted(entry["single_candidates"].items(),
+                                  key=lambda item: -item[1]["validation_mean"]):
+                lines.append(f"- {corpus}, {name}: validation {c['validation_mean']:.2%}, "
+                             f"test {c['test_mean']:.2%}")
+        lines += ["", "Ensembles: " + result["nsmc"]["recipe"] + ".", ""]
+        return "\n".join(lines)
+
+    return markdown
+
+
+def main() -> None:
+    result = {corpus: corpus_entry(corpus) for corpus in GOALS}
+    publish("accuracy", False, result, render(result))
+
+
+if __name__ == "__main__":
+    main()
