@@ -77,11 +77,17 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def ray_command() -> str:
+    """The ``ray`` command of this Python's environment, activated or not."""
+    beside = Path(sys.executable).with_name("ray")
+    return str(beside) if beside.is_file() else "ray"
+
+
 def ray_cluster(cpus: int) -> tuple[str, float]:
     """``ray start --head`` with ``cpus`` CPUs; its address and start-up seconds."""
     port = free_port()
     started = time.perf_counter()
-    subprocess.run(["ray", "start", "--head", f"--num-cpus={cpus}", f"--port={port}",
+    subprocess.run([ray_command(), "start", "--head", f"--num-cpus={cpus}", f"--port={port}",
                     "--include-dashboard=false", "--disable-usage-stats"], check=True,
                    capture_output=True, env={**os.environ, **NO_AUTH})
     return f"127.0.0.1:{port}", time.perf_counter() - started
@@ -105,7 +111,7 @@ def scoring(work: Path, mirror: str) -> dict:
                                                    cwd=work, extra_env=NO_AUTH),
                                "cluster_start": start_seconds}
     finally:
-        subprocess.run(["ray", "stop", "--force"], capture_output=True)
+        subprocess.run([ray_command(), "stop", "--force"], capture_output=True)
     summary = read_rows(work / "local" / "summary.csv")
     reviews = sum(int(row["count"]) for row in summary)
     for name, folder in (("local", "local"), ("ray-2cpu", "ray2"), ("ray-1cpu", "ray1")):
