@@ -58,12 +58,14 @@ def single_candidates(corpus: str) -> dict[str, dict]:
         candidates["Mecab CNN taught by the ensemble (distil)"] = [
             {"seed": row["seed"], "test": row["test"], "validation": row["student_validation"]}
             for row in load("distil")["rows"]]
-    if (RESULTS / "ngrams.json").is_file():
-        for row in load("ngrams")["rows"]:
-            if row["corpus"] == corpus:
-                candidates.setdefault(f"{row['case']} (ngrams)", []).append(row)
+    ngrams = next((name for name in ("ngrams", "ngrams-partial")
+                   if (RESULTS / f"{name}.json").is_file()), None)
+    for row in load(ngrams)["rows"] if ngrams else []:
+        if row.get("corpus", "nsmc") == corpus:
+            candidates.setdefault(f"nblr {row['case'].removeprefix(corpus + ' ')}", []).append(row)
     sources = {name: "distil.json" if "distil" in name else
-               "ngrams.json" if "ngrams" in name else "ensemble.json" for name in candidates}
+               f"{ngrams}.json" if name.startswith("nblr") else "ensemble.json"
+               for name in candidates}
     return {name: figures(rows, sources[name], name) for name, rows in candidates.items()
             if len(rows) >= 3}
 
