@@ -104,7 +104,7 @@ def render(rows: list[dict], header: str) -> str:
         grid = mine[0]["options"].get("c_grid", (0.1, 0.3, 1.0, 3.0))
         lines.append(
             f"| {case} | {', '.join(f'{c:g}' for c in grid)} | "
-            f"{', '.join(f'{row['C']:g}' for row in mine)} | "
+            f"{', '.join(format(row['C'], 'g') for row in mine)} | "
             f"{statistics.mean(r['validation'] for r in mine):.2%} | "
             + ", ".join(f"{t:.2%}" for t in tests)
             + f" | {statistics.mean(tests):.2%} ± {spread:.2%} | "
