@@ -39,6 +39,9 @@ def ray_session(address: str | None = None) -> Iterator[ModuleType]:
     if ray.is_initialized():
         yield ray
         return
+    # Ray's own crash handler would replace the SIGSEGV handler a JVM (Okt) in this
+    # process needs for its safepoints
+    os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR)

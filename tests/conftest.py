@@ -21,6 +21,13 @@ def _mirror_path() -> Path | None:
     return candidate if (candidate / "nsmc" / "ratings_train.txt").is_file() else None
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that start Ray in this process run last: Ray's driver installs its own
+    SIGSEGV handler, and a JVM started earlier (Okt) relies on SIGSEGV for its safepoints
+    — an Okt test after them once crashed the whole run."""
+    items.sort(key=lambda item: item.path.name == "test_ray.py")
+
+
 @pytest.fixture(scope="session")
 def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache for the whole run, so the real corpora are copied and extracted once."""

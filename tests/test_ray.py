@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 
 import pytest
@@ -30,6 +31,7 @@ register_tokenizer("crashing", Crashing, exist_ok=True)
 
 @pytest.fixture(scope="module")
 def local_ray():
+    os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")  # as ray_session does
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
              logging_level="ERROR")
     yield ray
