@@ -48,25 +48,26 @@ def ensembles(corpus: str) -> dict:
 
 def single_candidates(corpus: str) -> dict[str, dict]:
     """Every single model measured on seeds 1-3 of ``corpus``."""
-    candidates: dict[str, list[dict]] = {}
+    candidates: dict[str, tuple[str, list[dict]]] = {}
+
+    def add(name: str, source: str, row: dict) -> None:
+        candidates.setdefault(name, (source, []))[1].append(row)
+
     for row in load("ensemble")["rows"]:
         if row["corpus"] == corpus:
             for name, member in row["members"].items():
-                candidates.setdefault(f"{name} + word2vec", []).append(
-                    {"seed": row["seed"], **member})
+                add(f"{name} + word2vec", "ensemble.json", {"seed": row["seed"], **member})
     if corpus == "nsmc":
-        candidates["Mecab CNN taught by the ensemble (distil)"] = [
-            {"seed": row["seed"], "test": row["test"], "validation": row["student_validation"]}
-            for row in load("distil")["rows"]]
+        for row in load("distil")["rows"]:
+            add("Mecab CNN taught by the ensemble (distil)", "distil.json",
+                {"seed": row["seed"], "test": row["test"],
+                 "validation": row["student_validation"]})
     ngrams = next((name for name in ("ngrams", "ngrams-partial")
                    if (RESULTS / f"{name}.json").is_file()), None)
     for row in load(ngrams)["rows"] if ngrams else []:
         if row.get("corpus", "nsmc") == corpus:
-            candidates.setdefault(f"nblr {row['case'].removeprefix(corpus + ' ')}", []).append(row)
-    sources = {name: "distil.json" if "distil" in name else
-               f"{ngrams}.json" if name.startswith("nblr") else "ensemble.json"
-               for name in candidates}
-    return {name: figures(rows, sources[name], name) for name, rows in candidates.items()
+            add(f"nblr {row['case'].removeprefix(corpus + ' ')}", f"{ngrams}.json", row)
+    return {name: figures(rows, source, name) for name, (source, rows) in candidates.items()
             if len(rows) >= 3}
 
 

@@ -39,9 +39,7 @@ def ray_session(address: str | None = None) -> Iterator[ModuleType]:
     if ray.is_initialized():
         yield ray
         return
-    # Ray's own crash handler would replace the SIGSEGV handler a JVM (Okt) in this
-    # process needs for its safepoints
-    os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
+    keep_jvm_signal_handlers()
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False,
                  logging_level=logging.ERROR)
@@ -54,6 +52,12 @@ def ray_session(address: str | None = None) -> Iterator[ModuleType]:
         yield ray
     finally:
         ray.shutdown()
+
+
+def keep_jvm_signal_handlers() -> None:
+    """Start Ray in this process without its crash handler (unless told otherwise): it
+    would replace the SIGSEGV handler a JVM here (Okt) needs for its safepoints."""
+    os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")
 
 
 def cluster_summary(ray: ModuleType) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 
 import pytest
 
 from hansenti.compare.study import run_study
+from hansenti.ray_cluster import keep_jvm_signal_handlers
 
 ray = pytest.importorskip("ray")
 
@@ -31,7 +31,7 @@ register_tokenizer("crashing", Crashing, exist_ok=True)
 
 @pytest.fixture(scope="module")
 def local_ray():
-    os.environ.setdefault("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", "1")  # as ray_session does
+    keep_jvm_signal_handlers()
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
              logging_level="ERROR")
     yield ray
