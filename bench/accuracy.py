@@ -12,10 +12,10 @@ Writes bench/results/accuracy.{json,md}; README's headline table reads accuracy.
 
 from __future__ import annotations
 
-import json
 import statistics
 
 from publish import RESULTS, publish
+from publish import load_result as load
 
 GOALS = {"nsmc": {"ensemble": 0.900, "single": 0.890},
          "imdb": {"ensemble": 0.925, "single": 0.920}}
@@ -23,10 +23,6 @@ ENSEMBLE_RECIPE = ("stacked logistic regression (or the mean, as validation chos
                    "validation probabilities of the study's {cells} cells plus Mecab/English "
                    "BiLSTM and CNN members with word2vec vectors trained on unlabelled "
                    "reviews without test text (bench/results/ensemble.md)")
-
-
-def load(name: str) -> dict:
-    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def figures(rows: list[dict], source: str, recipe: str) -> dict:
@@ -100,7 +96,7 @@ def render(result: dict):
                           for kind in ("ensemble", "single")}
                          | {c["source"] for entry in result.values()
                             for c in entry["single_candidates"].values()})
-        measured = "; ".join(f"`{name}` measured {load(name[:-5])['measured']}"
+        measured = "; ".join(f"`{name}` measured {load(name.removesuffix('.json'))['measured']}"
                              for name in sources)
         lines = ["# Accuracy against the goals", "",
                  header.replace("Measured", "Gathered", 1) + f". Figures from {measured}.", "",

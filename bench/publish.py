@@ -45,6 +45,11 @@ def machine() -> str:
     return f"{model}, {cores} cores, {java}"
 
 
+def load_result(name: str) -> dict:
+    """A committed measurement: ``bench/results/NAME.json``."""
+    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
 def publish(name: str, partial: bool, payload: dict[str, Any],
             render: Callable[[str], str], settings: str = "") -> None:
     """Write ``name.json`` (payload + stamp + command) and ``name.md`` (``render(header)``)."""
