@@ -59,9 +59,42 @@ def test_a_student_must_share_its_teachers_split_and_take_soft_labels(tmp_path, 
     folder = pseudo_folder(tmp_path, TrainConfig(**{**STUDENT.to_dict(), "seed": 7}))
     with pytest.raises(HansentiError, match="same corpus, seed"):
         train(TrainConfig(**{**STUDENT.to_dict(), "pseudo_labels": folder}), tmp_path / "a")
-    with pytest.raises(HansentiError, match="cannot learn from pseudo-labels"):
-        train(TrainConfig(model="nblr", pseudo_labels=folder), tmp_path / "b")
-    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_model_without_soft_targets_is_refused_before_the_run_is_claimed(tmp_path,
+                                                                           monkeypatch):
+    from hansenti.models import models
+    from hansenti.models.base import Classifier
+    from hansenti.training.trainer import train
+
+    class HardOnly(Classifier):
+        name = "hard-only"
+        fit = predict_proba = save = load = lambda self, *args: None
+
+    serve_small_corpus(monkeypatch, lambda i: i % 7)
+    folder = pseudo_folder(tmp_path, STUDENT)
+    monkeypatch.setattr(models, "get", lambda name: lambda config: HardOnly())
+    with pytest.raises(HansentiError, match="hard-only cannot learn from pseudo-labels"):
+        train(TrainConfig(**{**STUDENT.to_dict(), "pseudo_labels": folder}), tmp_path / "b")
+    assert not (tmp_path / "b").exists()
+
+
+def test_an_nblr_student_learns_the_ngrams_only_pseudo_labelled_reviews_hold(tmp_path,
+                                                                              monkeypatch):
+    from hansenti.inference.predictor import Predictor
+    from hansenti.training.trainer import train
+
+    serve_small_corpus(monkeypatch, lambda i: i % 7)
+    config = TrainConfig(tokenizer="whitespace", model="nblr", refit=True,
+                         model_options={"c_grid": [1.0]})
+    config = TrainConfig(**{**config.to_dict(), "pseudo_labels": pseudo_folder(tmp_path, config)})
+    metrics = train(config, tmp_path / "run")
+    assert metrics["documents"]["pseudo_labelled"] == 50
+    assert metrics["refit"]["documents"] == 250
+    # 새것 and 헌것 occur in no labelled review: their weights come from the soft targets
+    new, old = Predictor(tmp_path / "run").classifier.predict_proba([["새것"], ["헌것"]])[:, 1]
+    assert new > 0.5 > old
 
 
 def test_an_incomplete_pseudo_label_folder_is_a_clear_error(tmp_path):

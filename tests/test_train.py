@@ -55,6 +55,31 @@ def test_nblr_character_ngrams_score_words_it_never_saw_whole(tmp_path):
     assert positive > 0.5 > negative
 
 
+def test_nblr_reads_hard_targets_given_as_floats_as_labels(tmp_path):
+    config = TrainConfig(model="nblr", model_options={"c_grid": [1.0]})
+    fitted = []
+    for labels in (TINY_LABELS, TINY_LABELS.astype(np.float32)):
+        classifier = models.get("nblr")(config)
+        classifier.fit(TINY_DOCS, labels, TINY_DOCS[:8], TINY_LABELS[:8], tmp_path / "w",
+                       Vocab.build(TINY_DOCS))
+        fitted.append(classifier)
+    np.testing.assert_array_equal(fitted[0].ratios, fitted[1].ratios)
+    np.testing.assert_array_equal(fitted[0].coef, fitted[1].coef)
+
+
+def test_a_soft_target_is_a_positive_and_a_negative_row_weighted_by_it():
+    import scipy.sparse
+
+    from hansenti.models.nblr import weighted_rows
+
+    x = scipy.sparse.csr_matrix(np.eye(3, dtype=np.float32))
+    rows, labels, weights = weighted_rows(x, np.array([1.0, 0.25, 0.0]))
+    assert rows.toarray().tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 1, 0]]
+    assert labels.tolist() == [1, 1, 0, 0]
+    assert weights.tolist() == [1.0, 0.25, 1.0, 0.75]
+    assert weighted_rows(x, np.array([1.0, 0.0, 1.0]))[2] is None
+
+
 @pytest.mark.parametrize("name, chosen", [("gmp", {"epoch": 2}), ("nblr", {"C": 0.3})])
 def test_refit_trains_on_all_documents_with_the_choice_made(name, chosen, tmp_path):
     config = TrainConfig(model=name, min_freq=1, model_options={"embedding_dim": 8}

@@ -1,6 +1,8 @@
 """NB-weighted logistic regression over token n-grams: the strong non-neural baseline
 (Wang & Manning 2012, "Baselines and Bigrams"), C (and, on imbalanced classes, the class
-weighting) chosen on the validation split."""
+weighting) chosen on the validation split. Two-class targets may be probabilities
+(pseudo-labels): they count fractionally in the NB ratios and as two weighted rows in the
+regression."""
 
 from __future__ import annotations
 
@@ -31,22 +33,49 @@ SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
 CHARACTERS = "\x1e"  # starts a character n-gram, keeping it apart from a token
 
 
-def logistic(c: float, x, labels: np.ndarray, class_weight: str | None = None):
-    """Logistic regression with inverse regularisation ``c``, fitted on ``x``."""
+def logistic(c: float, x, targets: np.ndarray, class_weight: str | None = None):
+    """Logistic regression with inverse regularisation ``c``, fitted on ``x`` and binary
+    ``targets`` (each a 0/1 label or a probability of 1)."""
     from sklearn.linear_model import LogisticRegression
 
+    x, labels, weights = weighted_rows(x, targets)
     return LogisticRegression(C=c, max_iter=1000, solver="liblinear",
-                              class_weight=class_weight).fit(x, labels)
+                              class_weight=class_weight).fit(x, labels, sample_weight=weights)
+
+
+def weighted_rows(x, targets: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """Rows, 0/1 labels and sample weights whose weighted log-loss is that of the binary
+    ``targets``: a row with a target p strictly between 0 and 1 is repeated, as a positive
+    of weight p and a negative of weight 1 - p. No weights when every target is 0 or 1."""
+    soft = (targets > 0) & (targets < 1)
+    if not soft.any():
+        return x, targets.astype(int), None
+    import scipy.sparse
+
+    labels = np.concatenate([np.where(soft, 1, targets), np.zeros(soft.sum())]).astype(int)
+    weights = np.concatenate([np.where(soft, targets, 1.0), 1 - targets[soft]])
+    return scipy.sparse.vstack([x, x[soft]]).tocsr(), labels, weights
+
+
+def class_targets(targets: np.ndarray, n_problems: int) -> list[np.ndarray]:
+    """The target of each binary problem: ``targets`` themselves (labels or probabilities of
+    class 1) for two classes, else each class against the rest."""
+    if n_problems == 1:
+        return [targets]
+    return [(targets == index).astype(float) for index in range(n_problems)]
+
+
+def hard_labels(targets: np.ndarray) -> np.ndarray:
+    """Class indices of ``targets``: a probability of class 1 counts from 0.5."""
+    return np.where((targets > 0) & (targets < 1), targets >= 0.5, targets).astype(int)
 
 
 def one_vs_rest(c: float, class_weight: str | None, x, ratios: np.ndarray,
-                labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients and intercepts of one binary problem per row of ``ratios``: class 1
     against class 0 for two classes, else each class against the rest."""
-    rows = [(labels == 1) if len(ratios) == 1 else (labels == index)
-            for index in range(len(ratios))]
-    fitted = [logistic(c, x.multiply(ratio).tocsr(), target.astype(int), class_weight)
-              for ratio, target in zip(ratios, rows)]
+    fitted = [logistic(c, x.multiply(ratio).tocsr(), target, class_weight)
+              for ratio, target in zip(ratios, class_targets(targets, len(ratios)))]
     return (np.stack([model.coef_[0] for model in fitted]),
             np.array([model.intercept_[0] for model in fitted]))
 
@@ -63,12 +92,12 @@ def probabilities_of(x, ratios: np.ndarray, coef: np.ndarray,
     return sigmoid / sigmoid.sum(axis=1, keepdims=True)
 
 
-def grid_point(c: float, class_weight: str | None, x_fit, fit_labels: np.ndarray,
+def grid_point(c: float, class_weight: str | None, x_fit, fit_targets: np.ndarray,
                x_valid, valid_labels: np.ndarray, ratios: np.ndarray):
     """One point of the (C, class weight) grid: (history row, coefficients, intercepts)."""
-    coef, intercept = one_vs_rest(c, class_weight, x_fit, ratios, fit_labels)
+    coef, intercept = one_vs_rest(c, class_weight, x_fit, ratios, fit_targets)
     row = {"C": c, "class_weight": class_weight or "none",
-           "accuracy": score("accuracy", fit_labels,
+           "accuracy": score("accuracy", hard_labels(fit_targets),
                              probabilities_of(x_fit, ratios, coef, intercept))}
     valid = probabilities_of(x_valid, ratios, coef, intercept)
     row["val_accuracy"] = score("accuracy", valid_labels, valid)
@@ -81,6 +110,7 @@ class NBLRClassifier(Classifier):
     regression (one-vs-rest, each class with its own ratios, for more than two classes)."""
 
     name = "nblr"
+    accepts_soft_labels = True
     accepted_options = tuple(f.name for f in dataclasses.fields(NBLROptions))
 
     def __init__(self, config: TrainConfig) -> None:
@@ -113,7 +143,7 @@ class NBLRClassifier(Classifier):
                                               vocabulary=self.ngram_index, dtype=np.float32)
         return self.vectorizer.transform(docs).tocsr()
 
-    def fit_counts(self, docs: Documents, labels: np.ndarray):
+    def fit_counts(self, docs: Documents, targets: np.ndarray):
         """Learn the n-grams of ``docs`` and their NB ratios (one row per binary
         problem); return the binary n-gram counts."""
         from sklearn.feature_extraction.text import CountVectorizer
@@ -123,14 +153,17 @@ class NBLRClassifier(Classifier):
         x = counts.fit_transform(docs).tocsr()
         self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
         self.vectorizer = None
-        targets = [1] if self.n_classes == 2 else range(self.n_classes)
-        self.ratios = np.stack([self.log_count_ratio(x, labels == target) for target in targets])
+        problems = 1 if self.n_classes == 2 else self.n_classes
+        self.ratios = np.stack([self.log_count_ratio(x, target)
+                                for target in class_targets(targets, problems)])
         return x
 
     def log_count_ratio(self, x, inside: np.ndarray) -> np.ndarray:
+        """Log ratio of each n-gram's smoothed share among the documents ``inside`` (a 0-1
+        weight per document) and among the rest."""
         alpha = self.options.alpha
-        positive = alpha + np.asarray(x[inside].sum(axis=0)).ravel()
-        negative = alpha + np.asarray(x[~inside].sum(axis=0)).ravel()
+        positive = alpha + x.T @ inside
+        negative = alpha + x.T @ (1 - inside)
         return np.log((positive / positive.sum()) / (negative / negative.sum()))
 
     def weight_grid(self, labels: np.ndarray) -> tuple[str | None, ...]:
@@ -143,19 +176,19 @@ class NBLRClassifier(Classifier):
 
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
             valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
-        fit_labels = np.asarray(fit_labels, dtype=int)
-        x_fit = self.fit_counts(fit_docs, fit_labels)
+        fit_targets = np.asarray(fit_labels, dtype=float)
+        x_fit = self.fit_counts(fit_docs, fit_targets)
         x_valid = self.counts(valid_docs)
-        grid = [(c, weight) for weight in self.weight_grid(fit_labels)
-                for c in self.options.c_grid]
+        weights = self.weight_grid(hard_labels(fit_targets))
+        grid = [(c, weight) for weight in weights for c in self.options.c_grid]
         log.info("nblr: %d n-grams; searching C in %s (class weights %s) on validation by %s",
                  len(self.ngram_index), self.options.c_grid,
-                 "/".join(w or "none" for w in self.weight_grid(fit_labels)), self.metric)
+                 "/".join(w or "none" for w in weights), self.metric)
         from joblib import Parallel, delayed
 
         # liblinear holds the GIL: the grid points are fitted in worker processes
         fitted = Parallel(n_jobs=min(len(grid), os.cpu_count() or 1))(
-            delayed(grid_point)(c, weight, x_fit, fit_labels, x_valid,
+            delayed(grid_point)(c, weight, x_fit, fit_targets, x_valid,
                                 valid_labels, self.ratios) for c, weight in grid)
         history = [row for row, _, _ in fitted]
         # the first of equally good points, as the grid lists them
@@ -166,14 +199,14 @@ class NBLRClassifier(Classifier):
 
     def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
               chosen: dict[str, float]) -> list[dict[str, float]]:
-        labels = np.asarray(labels, dtype=int)
-        x = self.fit_counts(docs, labels)
+        targets = np.asarray(labels, dtype=float)
+        x = self.fit_counts(docs, targets)
         weight = chosen.get("class_weight", "none")
         self.C, self.chosen_weight = chosen["C"], weight
         self.coef, self.intercept = one_vs_rest(self.C, None if weight == "none" else weight,
-                                                x, self.ratios, labels)
+                                                x, self.ratios, targets)
         return [{"C": self.C, "class_weight": weight,
-                 "accuracy": score("accuracy", labels, self.predict_counts(x))}]
+                 "accuracy": score("accuracy", hard_labels(targets), self.predict_counts(x))}]
 
     def predict_counts(self, x) -> np.ndarray:
         return probabilities_of(x, self.ratios, self.coef, self.intercept)

@@ -218,7 +218,8 @@ def pseudo_labels_for(classifier: Classifier, config: TrainConfig,
                             "drop one of the two")
     if not classifier.accepts_soft_labels:
         raise HansentiError(f"model {classifier.name} cannot learn from pseudo-labels "
-                            "(soft targets); drop --pseudo-labels or pick a neural model")
+                            "(soft targets); drop --pseudo-labels or pick one that can "
+                            "(cnn, nblr, ...)")
     pseudo = load_pseudo_labels(config.pseudo_labels)
     check_student(pseudo, config)
     return pseudo
