@@ -1,7 +1,7 @@
 """Where accuracy stands against the goals: for each corpus the best ensemble and the best
 single model, per seed, gathered from the committed measurements (bench/results/
-ensemble.json, distil.json, single.json, ngrams.json — every figure there produced by
-hansenti commands). A single model is chosen by its mean validation accuracy, never test;
+ensemble.json, distil.json, single.json, ngrams.json, self_training.json — every figure
+there produced by hansenti commands); a candidate needs seeds 1-3. A single model is chosen by its mean validation accuracy, never test;
 a refitted run (the choice made on validation, then fitted again on all of train) equals its
 unrefitted twin on validation and is preferred to it, as decided before any test figure.
 
@@ -49,7 +49,10 @@ def single_candidates(corpus: str) -> dict[str, dict]:
     candidates: dict[str, tuple[str, list[dict]]] = {}
 
     def add(name: str, source: str, row: dict) -> None:
-        candidates.setdefault(name, (source, []))[1].append(row)
+        """Add a seed's row to candidate ``name`` unless a file read before gave that seed."""
+        rows = candidates.setdefault(name, (source, []))[1]
+        if all(known["seed"] != row["seed"] for known in rows):
+            rows.append(row)
 
     for row in load("ensemble")["rows"]:
         if row["corpus"] == corpus:
@@ -65,14 +68,24 @@ def single_candidates(corpus: str) -> dict[str, dict]:
             add("Mecab BiLSTM or CNN + word2vec, chosen per seed, refitted", "single.json",
                 {"seed": row["seed"], "test": chosen["test"], "refit": True,
                  "validation": row["candidates"][chosen["candidate"]]["validation"]})
-    # a case run alone (--only) is in ngrams-partial: both files are read
-    for ngrams in ("ngrams", "ngrams-partial"):
-        for row in load(ngrams)["rows"] if (RESULTS / f"{ngrams}.json").is_file() else []:
-            # the TF-IDF baseline (no tokenizer) is scikit-learn alone, not a hansenti model
-            if row["corpus"] == corpus and row["tokenizer"]:
-                add(f"nblr {row['case'].removeprefix(corpus + ' ')}", f"{ngrams}.json", row)
+    for source, row in published_rows("ngrams"):
+        # the TF-IDF baseline (no tokenizer) is scikit-learn alone, not a hansenti model
+        if row["corpus"] == corpus and row["tokenizer"]:
+            add(f"nblr {row['case'].removeprefix(corpus + ' ')}", source, row)
+    for source, row in published_rows("self_training"):
+        if row["case"] == corpus:
+            add("nblr self-trained on unlabelled reviews, refitted", source,
+                {"seed": row["seed"], "test": row["student"]["test"], "refit": True,
+                 "validation": row["student"]["validation"]})
     return {name: {**figures(rows, source, name), "refit": all(row.get("refit") for row in rows)}
             for name, (source, rows) in candidates.items() if len(rows) >= 3}
+
+
+def published_rows(name: str) -> list[tuple[str, dict]]:
+    """The rows of ``name.json``, then of ``name-partial.json`` (cases or seeds run alone),
+    each with its file."""
+    return [(f"{file}.json", row) for file in (name, f"{name}-partial")
+            if (RESULTS / f"{file}.json").is_file() for row in load(file)["rows"]]
 
 
 def corpus_entry(corpus: str) -> dict:

@@ -11,6 +11,7 @@ including nearest neighbours of a few words. Runs go to bench/runs/embeddings/.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from dataclasses import replace
@@ -91,7 +92,7 @@ def trained(config: TrainConfig, run_dir: Path, mirror: str | None) -> Path:
     run = RunDir(run_dir)
     started = run.config_path.is_file()
     if started:
-        if where_vectors_are(TrainConfig.load(run.config_path)) != where_vectors_are(config):
+        if settings_of(TrainConfig.load(run.config_path)) != settings_of(config):
             sys.exit(f"{run_dir} holds a run with other settings: delete it to train it again")
         if run.finished:
             return run_dir
@@ -100,9 +101,12 @@ def trained(config: TrainConfig, run_dir: Path, mirror: str | None) -> Path:
     return run_dir
 
 
-def where_vectors_are(config: TrainConfig) -> TrainConfig:
-    """``config`` with its vectors path resolved (configs record it as given)."""
-    return replace(config, embeddings=config.embeddings and str(Path(config.embeddings).resolve()))
+def settings_of(config: TrainConfig) -> str:
+    """``config`` as config.json records it (tuples as lists), its vectors path resolved
+    (configs record it as given)."""
+    resolved = replace(config, embeddings=config.embeddings
+                       and str(Path(config.embeddings).resolve()))
+    return json.dumps(resolved.to_dict(), sort_keys=True)
 
 
 def run_case(name: str, pretrained: bool, limit: int | None, mirror: str | None) -> dict:

@@ -4,7 +4,7 @@ labels. On full NSMC (Mecab token 1-3 + character 2-5-grams) the teacher labels 
 crawl; on full IMDB (English token 1-3-grams) its 50,000 unlabelled reviews.
 
     python bench/self_training.py [--mirror DIR] [--only CASE] [--seeds N] [--limit N]
-                                  [--unlabelled N]
+                                  [--unlabelled N] [--work DIR]
 
 Fixed before any student was scored on test. For each seed (1-3 by default) the teacher is fitted on
 the fit split (90% of train) only, C chosen on validation, never refitted: a refitted
@@ -14,19 +14,20 @@ than its longest train review (`hansenti distil`). The student has the teacher's
 and C grid; it trains on the fit split plus the pseudo-labelled reviews (a review of
 probability p counts as p of a positive one), C is chosen on validation, and it is
 refitted on all of train plus the same reviews (`hansenti train --pseudo-labels DIR
---refit`). Test is scored once per run. Writes bench/results/self_training.{json,md}, or
+--refit`). Test is scored once per run. The runs are kept in --work (bench/runs/
+self_training): a finished one is read back, not trained again. Writes bench/results/self_training.{json,md}, or
 self_training-partial.* with --only, fewer seeds, --limit or --unlabelled.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
-import tempfile
-import time
 from pathlib import Path
 
+from embeddings import trained
 from ngrams import IMDB_WIDE, NSMC_WIDE
 from publish import publish
 
@@ -45,26 +46,43 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--unlabelled", type=int,
                         help="label a seeded sample of N unlabelled reviews (default: all)")
     parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
+    parser.add_argument("--work", type=Path,
+                        default=Path(__file__).resolve().parent / "runs" / "self_training",
+                        help="folder for the runs (finished ones are reused)")
     return parser.parse_args()
 
 
-def self_trained(corpus: str, seed: int, args: argparse.Namespace, work: Path) -> dict:
+def pseudo_labelled(teacher: Path, source: str, folder: Path,
+                    args: argparse.Namespace) -> dict:
+    """The teacher's labels of ``source`` in ``folder``: read back when it holds them."""
+    from hansenti.training.distil import distil
+    from hansenti.training.pseudo_labels import INFO_FILE
+
+    info_file = folder / INFO_FILE
+    if info_file.is_file():
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        if ([t["run"] for t in info["teachers"]] == [str(teacher)]
+                and info["limit"] == args.unlabelled):
+            return info
+    return distil([teacher], source, folder, mirror=args.mirror, jobs=2,
+                  limit=args.unlabelled)
+
+
+def self_trained(corpus: str, seed: int, args: argparse.Namespace) -> dict:
     """Teacher, pseudo-labels and refitted student of one seed."""
     from hansenti.config import TrainConfig
-    from hansenti.training.distil import distil
-    from hansenti.training.trainer import train
 
     tokenizer, options, source = CASES[corpus]
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",
                          model_options=options, seed=seed, limit=args.limit)
-    started = time.perf_counter()
-    teacher = train(config, work / f"{corpus}-teacher-{seed}", mirror=args.mirror, jobs=2)
-    info = distil([work / f"{corpus}-teacher-{seed}"], source, work / f"{corpus}-pseudo-{seed}",
-                  mirror=args.mirror, jobs=2, limit=args.unlabelled)
+    work = work_folder(args)
+    teacher = metrics_of(trained(config, work / f"{corpus}-teacher-{seed}", args.mirror))
+    pseudo = work / f"{corpus}-pseudo-{seed}"
+    info = pseudo_labelled(work / f"{corpus}-teacher-{seed}", source, pseudo, args)
     student_config = TrainConfig(**{**config.to_dict(), "refit": True,
-                                    "pseudo_labels": str(work / f"{corpus}-pseudo-{seed}")})
-    student = train(student_config, work / f"{corpus}-student-{seed}", mirror=args.mirror,
-                    jobs=2)
+                                    "pseudo_labels": str(pseudo)})
+    student = metrics_of(trained(student_config, work / f"{corpus}-student-{seed}",
+                                 args.mirror))
     return {"case": corpus, "seed": seed, "source": source, "options": options,
             "teacher": {"validation": teacher["validation"]["score"],
                         "test": teacher["test"]["accuracy"], "C": teacher["best"]["C"]},
@@ -73,17 +91,27 @@ def self_trained(corpus: str, seed: int, args: argparse.Namespace, work: Path) -
             "student": {"validation": student["validation"]["score"],
                         "test": student["test"]["accuracy"], "C": student["best"]["C"],
                         "ngrams": student.get("ngrams")},
-            "minutes": (time.perf_counter() - started) / 60}
+            "train_minutes": (teacher["seconds"]["train"] + student["seconds"]["train"]) / 60}
+
+
+def work_folder(args: argparse.Namespace) -> Path:
+    """--work, or a folder in it for runs on fewer reviews (one per size)."""
+    sizes = [f"{name}{value}" for name, value in (("limit", args.limit),
+                                                   ("unlabelled", args.unlabelled)) if value]
+    return args.work / "-".join(sizes) if sizes else args.work
+
+
+def metrics_of(run_dir: Path) -> dict:
+    return json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
 
 
 def main() -> None:
     args = arguments()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="hansenti-self-training-") as work:
-        for corpus in args.only or CASES:
-            for seed in range(1, args.seeds + 1):
-                rows.append(self_trained(corpus, seed, args, Path(work)))
-                print(rows[-1], flush=True)
+    for corpus in args.only or CASES:
+        for seed in range(1, args.seeds + 1):
+            rows.append(self_trained(corpus, seed, args))
+            print(rows[-1], flush=True)
     partial = bool(args.only or args.seeds < 3 or args.limit or args.unlabelled)
     publish("self_training", partial, {"rows": rows},
             lambda header: render(rows, header))
@@ -97,7 +125,7 @@ def mean_std(values: list[float]) -> str:
 def render(rows: list[dict], header: str) -> str:
     lines = ["# Self-training NB-LR on unlabelled reviews", "", header, "",
              "| corpus | seed | unlabelled reviews labelled (positive) | teacher: C, validation, "
-             "test | student: C, validation | student refitted, test | minutes |",
+             "test | student: C, validation | student refitted, test | train minutes |",
              "|---|---:|---:|---|---|---:|---:|"]
     for row in rows:
         teacher, student = row["teacher"], row["student"]
@@ -105,7 +133,7 @@ def render(rows: list[dict], header: str) -> str:
                      f"({row['positive_share']:.1%}) | {teacher['C']:g}, "
                      f"{teacher['validation']:.2%}, {teacher['test']:.2%} | {student['C']:g}, "
                      f"{student['validation']:.2%} | {student['test']:.2%} | "
-                     f"{row['minutes']:.0f} |")
+                     f"{row['train_minutes']:.0f} |")
     for corpus in dict.fromkeys(row["case"] for row in rows):
         mine = [row for row in rows if row["case"] == corpus]
         lines.append(f"| {corpus} mean ± std | | | validation "
@@ -117,7 +145,8 @@ def render(rows: list[dict], header: str) -> str:
               "best case of the corpus). The teacher is fitted on the fit split only; its "
               "test figure is for reference. The student's validation figure is the one that "
               "chose its C (before the refit); its test figure is the refitted model's, to "
-              "set beside bench/results/ngrams.md's refitted case.", ""]
+              "set beside bench/results/ngrams.md's refitted case. Train minutes: the teacher's "
+              "and the student's fit, C search and refit (not tokenizing or labelling).", ""]
     return "\n".join(lines)
 
 
