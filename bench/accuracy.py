@@ -1,9 +1,10 @@
 """Where accuracy stands against the goals: for each corpus the best ensemble and the best
 single model, per seed, gathered from the committed measurements (bench/results/
 ensemble.json, distil.json, single.json, ngrams.json, self_training.json — every figure
-there produced by hansenti commands); a candidate needs seeds 1-3. A single model is chosen by its mean validation accuracy, never test;
-a refitted run (the choice made on validation, then fitted again on all of train) equals its
-unrefitted twin on validation and is preferred to it, as decided before any test figure.
+there produced by hansenti commands); a candidate needs seeds 1-3. A single model is
+chosen by its mean validation accuracy, never test; a refitted run (the choice made on
+validation, then fitted again on all of train) equals its unrefitted twin on validation and
+is preferred to it, as decided before any test figure.
 
     python bench/accuracy.py
 

@@ -59,17 +59,27 @@ def teachers(seed: int, study: Path) -> list[Path]:
     return runs
 
 
-def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
-    """The seed's pseudo-label folder, written unless it holds these teachers' labels."""
+def labelled(teachers: list[Path], source: str, folder: Path, mirror: str | None,
+             limit: int | None = None) -> dict:
+    """The pseudo-labels of ``source`` by ``teachers`` in ``folder`` (its teachers.json): read
+    back when the folder holds exactly theirs, else written by `hansenti distil`."""
     from hansenti.training.distil import distil
     from hansenti.training.pseudo_labels import INFO_FILE
 
+    info_file = folder / INFO_FILE
+    if info_file.is_file():
+        info = json.loads(info_file.read_text(encoding="utf-8"))
+        if ([t["run"] for t in info["teachers"]] == [str(run) for run in teachers]
+                and (info.get("source"), info.get("limit")) == (source, limit)):
+            return info
+    print(f"== {folder.name}", file=sys.stderr, flush=True)
+    return distil(teachers, source, folder, mirror=mirror, jobs=2, limit=limit)
+
+
+def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
+    """The seed's pseudo-label folder, written unless it holds these teachers' labels."""
     folder = RUNS / f"pseudo-seed{seed}"
-    info = folder / INFO_FILE
-    if not (info.is_file() and [t["run"] for t in json.loads(info.read_text())["teachers"]]
-            == [str(run) for run in runs]):
-        print(f"== {folder.name}", file=sys.stderr, flush=True)
-        distil(runs, "naver-reviews", folder, mirror=mirror, jobs=2)
+    labelled(runs, "naver-reviews", folder, mirror)
     return folder
 
 

@@ -6,17 +6,18 @@ crawl; on full IMDB (English token 1-3-grams) its 50,000 unlabelled reviews.
     python bench/self_training.py [--mirror DIR] [--only CASE] [--seeds N] [--limit N]
                                   [--unlabelled N] [--work DIR]
 
-Fixed before any student was scored on test. For each seed (1-3 by default) the teacher is fitted on
-the fit split (90% of train) only, C chosen on validation, never refitted: a refitted
-teacher would have learnt the validation labels and passed them on. It labels every
+Fixed before any student was scored on test. For each seed (1-3 by default) the teacher
+is fitted on the fit split (90% of train) only, C chosen on validation, never refitted: a
+refitted teacher would have learnt the validation labels and passed them on. It labels every
 unlabelled review that is no text of the labelled corpus, train or test, and no longer
 than its longest train review (`hansenti distil`). The student has the teacher's features
 and C grid; it trains on the fit split plus the pseudo-labelled reviews (a review of
 probability p counts as p of a positive one), C is chosen on validation, and it is
 refitted on all of train plus the same reviews (`hansenti train --pseudo-labels DIR
 --refit`). Test is scored once per run. The runs are kept in --work (bench/runs/
-self_training): a finished one is read back, not trained again. Writes bench/results/self_training.{json,md}, or
-self_training-partial.* with --only, fewer seeds, --limit or --unlabelled.
+self_training): a finished one is read back, not trained again. Writes bench/results/
+self_training.{json,md}, or self_training-partial.* with --only, fewer seeds, --limit or
+--unlabelled.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 from pathlib import Path
 
+from distil import labelled
 from embeddings import trained
+from ensemble import mean_std
 from ngrams import IMDB_WIDE, NSMC_WIDE
 from publish import publish
 
@@ -52,22 +54,6 @@ def arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def pseudo_labelled(teacher: Path, source: str, folder: Path,
-                    args: argparse.Namespace) -> dict:
-    """The teacher's labels of ``source`` in ``folder``: read back when it holds them."""
-    from hansenti.training.distil import distil
-    from hansenti.training.pseudo_labels import INFO_FILE
-
-    info_file = folder / INFO_FILE
-    if info_file.is_file():
-        info = json.loads(info_file.read_text(encoding="utf-8"))
-        if ([t["run"] for t in info["teachers"]] == [str(teacher)]
-                and info["limit"] == args.unlabelled):
-            return info
-    return distil([teacher], source, folder, mirror=args.mirror, jobs=2,
-                  limit=args.unlabelled)
-
-
 def self_trained(corpus: str, seed: int, args: argparse.Namespace) -> dict:
     """Teacher, pseudo-labels and refitted student of one seed."""
     from hansenti.config import TrainConfig
@@ -76,13 +62,14 @@ def self_trained(corpus: str, seed: int, args: argparse.Namespace) -> dict:
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",
                          model_options=options, seed=seed, limit=args.limit)
     work = work_folder(args)
-    teacher = metrics_of(trained(config, work / f"{corpus}-teacher-{seed}", args.mirror))
+    teacher_dir = trained(config, work / f"{corpus}-teacher-{seed}", args.mirror)
     pseudo = work / f"{corpus}-pseudo-{seed}"
-    info = pseudo_labelled(work / f"{corpus}-teacher-{seed}", source, pseudo, args)
+    info = labelled([teacher_dir], source, pseudo, args.mirror, args.unlabelled)
     student_config = TrainConfig(**{**config.to_dict(), "refit": True,
                                     "pseudo_labels": str(pseudo)})
     student = metrics_of(trained(student_config, work / f"{corpus}-student-{seed}",
                                  args.mirror))
+    teacher = metrics_of(teacher_dir)
     return {"case": corpus, "seed": seed, "source": source, "options": options,
             "teacher": {"validation": teacher["validation"]["score"],
                         "test": teacher["test"]["accuracy"], "C": teacher["best"]["C"]},
@@ -117,11 +104,6 @@ def main() -> None:
             lambda header: render(rows, header))
 
 
-def mean_std(values: list[float]) -> str:
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.2%} ± {spread:.2%}"
-
-
 def render(rows: list[dict], header: str) -> str:
     lines = ["# Self-training NB-LR on unlabelled reviews", "", header, "",
              "| corpus | seed | unlabelled reviews labelled (positive) | teacher: C, validation, "
@@ -136,7 +118,7 @@ def render(rows: list[dict], header: str) -> str:
                      f"{row['train_minutes']:.0f} |")
     for corpus in dict.fromkeys(row["case"] for row in rows):
         mine = [row for row in rows if row["case"] == corpus]
-        lines.append(f"| {corpus} mean ± std | | | validation "
+        lines.append(f"| {corpus} mean ± std (%) | | | validation "
                      f"{mean_std([r['teacher']['validation'] for r in mine])}, test "
                      f"{mean_std([r['teacher']['test'] for r in mine])} | validation "
                      f"{mean_std([r['student']['validation'] for r in mine])} | "

@@ -52,7 +52,7 @@ def test_student_trains_on_pseudo_labelled_reviews_and_refits_with_them(tmp_path
     assert all(0.0 <= float(row["accuracy"]) <= 1.0 for row in history)
 
 
-def test_a_student_must_share_its_teachers_split_and_take_soft_labels(tmp_path, monkeypatch):
+def test_a_student_must_share_its_teachers_split(tmp_path, monkeypatch):
     from hansenti.training.trainer import train
 
     serve_small_corpus(monkeypatch, lambda i: i % 7)
