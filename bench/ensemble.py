@@ -1,14 +1,17 @@
-"""The full study's per-seed ensembles, with and without word2vec-initialised members.
+"""The full study's per-seed ensembles, with and without word2vec and n-gram members.
 
-    python bench/ensemble.py [--study reports/full] [--seeds 3] [--mirror DIR]
+    python bench/ensemble.py [--study reports/full] [--seeds 3] [--only CORPUS] [--mirror DIR]
 
-Needs a finished full study (`hansenti compare --profile full --out reports/full`) and the
-vectors of bench/embeddings.py (bench/runs/embeddings/). For each corpus and seed it
-trains the models that bench/embeddings.py initialises from word2vec (NSMC: Mecab BiLSTM
-and CNN; IMDB: English CNN) with the seed's own validation split, into bench/runs/ensemble/
-(a member finished earlier with the same settings is read back), then combines every cell
-of that corpus and seed with and without them exactly as `hansenti ensemble` does:
-weights fitted on validation, test scored once. Writes bench/results/ensemble.{json,md}.
+Needs a finished full study (`hansenti compare --profile full --out reports/full`); the
+word2vec vectors of bench/embeddings.py are trained into bench/runs/embeddings/ unless there
+with the same settings. For each corpus and seed it trains, with the seed's own validation
+split, the models that bench/embeddings.py initialises from word2vec (NSMC: Mecab BiLSTM
+and CNN; IMDB: English CNN) and `nblr` with the best n-gram features of bench/ngrams.py
+(fitted on the fit split, never refitted: the ensemble's weights are fitted on validation),
+into bench/runs/ensemble/ (a member finished earlier with the same settings is read back).
+It then combines every cell of that corpus and seed alone, with the word2vec members, and
+with both, exactly as `hansenti ensemble` does: weights fitted on validation, test scored
+once. Writes bench/results/ensemble.{json,md} (ensemble-partial with --only or fewer seeds).
 """
 
 from __future__ import annotations
@@ -19,26 +22,47 @@ import statistics
 import sys
 from pathlib import Path
 
-from embeddings import case_config, trained
+from embeddings import CASES as EMBEDDING_CASES
+from embeddings import case_config, ready_vectors, trained
+from ngrams import CASES as NGRAM_CASES
 from publish import publish
 
 RUNS = Path(__file__).resolve().parent / "runs" / "ensemble"
 #: corpus -> the bench/embeddings.py cases added, with word2vec vectors, to its ensemble
 MEMBERS = {"nsmc": ("nsmc-mecab-bilstm", "nsmc-mecab-cnn"), "imdb": ("imdb-english-cnn",)}
+#: corpus -> the bench/ngrams.py cases added, as `nblr` runs, to the largest ensemble
+NGRAM_MEMBERS = {"nsmc": ("nsmc tokens-1-3+chars-2-5",), "imdb": ("imdb tokens-1-3",)}
+#: the ensembles of each seed, smallest first; accuracy.py reports the largest measured
+ENSEMBLES = ("study", "study+w2v", "study+w2v+ngrams")
 
 
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", type=Path, default=Path("reports/full"))
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--only", choices=sorted(MEMBERS), action="append",
+                        help="this corpus only (repeatable)")
     parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
     return parser.parse_args()
 
 
 def member(case: str, seed: int, mirror: str | None) -> Path:
-    """The finished word2vec member ``case`` for ``seed``, trained unless already there."""
+    """The finished word2vec member ``case`` for ``seed``, trained (and its vectors) unless
+    already there."""
+    ready_vectors(EMBEDDING_CASES[case][5], mirror)
     return trained(case_config(case, pretrained=True, seed=seed),
                    RUNS / f"{case}-w2v-seed{seed}", mirror)
+
+
+def ngram_member(case: str, seed: int, mirror: str | None) -> Path:
+    """The finished `nblr` run of bench/ngrams.py case ``case`` for ``seed`` (not refitted),
+    trained unless already there."""
+    from hansenti.config import TrainConfig
+
+    corpus, tokenizer, options, _ = NGRAM_CASES[case]
+    config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",
+                         model_options=options, seed=seed)
+    return trained(config, RUNS / f"{case.replace(' ', '-nblr-', 1)}-seed{seed}", mirror)
 
 
 def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
@@ -59,8 +83,10 @@ def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
 
     cells = study_cells(study, corpus, seed)
     members = [member(case, seed, mirror) for case in MEMBERS[corpus]]
-    row = {"corpus": corpus, "seed": seed, "cells": len(cells), "members": {}}
-    for label, run_dirs in (("study", cells), ("study+w2v", cells + members)):
+    ngrams = [ngram_member(case, seed, mirror) for case in NGRAM_MEMBERS[corpus]]
+    row = {"corpus": corpus, "seed": seed, "cells": len(cells), "members": {},
+           "ngram_members": {}}
+    for label, run_dirs in zip(ENSEMBLES, (cells, cells + members, cells + members + ngrams)):
         result = ensemble(run_dirs, RUNS / f"{corpus}-{label}-seed{seed}", mirror=mirror, jobs=2)
         row[label] = {"method": result["method"], "validation": result["validation_accuracy"],
                       "test": result["test"]["accuracy"]}
@@ -69,6 +95,10 @@ def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
         row["members"][case] = {"test": metrics["test"]["accuracy"],
                                 "validation": metrics["validation_accuracy"],
                                 "best": metrics["best"]}
+    for case, run_dir in zip(NGRAM_MEMBERS[corpus], ngrams):
+        metrics = RunDir(run_dir).metrics()
+        row["ngram_members"][case] = {"test": metrics["test"]["accuracy"],
+                                      "validation": metrics["validation_accuracy"]}
     return row
 
 
@@ -79,33 +109,42 @@ def mean_std(values: list[float]) -> str:
 
 def markdown(rows: list[dict], header: str) -> str:
     lines = [header]
-    for corpus, cases in MEMBERS.items():
+    titles = {"study": "ensemble of the study", "study+w2v": "+ word2vec members",
+              "study+w2v+ngrams": "+ word2vec and n-gram members"}
+    for corpus in dict.fromkeys(row["corpus"] for row in rows):
         corpus_rows = [row for row in rows if row["corpus"] == corpus]
+        labels = [label for label in ENSEMBLES if all(label in row for row in corpus_rows)]
+        alone = [(kind, case) for kind in ("members", "ngram_members")
+                 for case in corpus_rows[0].get(kind, {})]
+        names = [f"{case} + word2vec" if kind == "members" else f"nblr {case}"
+                 for kind, case in alone]
         lines += ["", f"{corpus}: test accuracy (%), each ensemble fitted on its seed's "
-                  "validation split", "", "| seed | study cells | ensemble of the study | "
-                  "+ word2vec members | " + " | ".join(f"{case} + word2vec alone" for case in cases)
-                  + " |", "|---|---:|---:|---:|" + "---:|" * len(cases)]
-        for row in corpus_rows:
-            lines.append(f"| {row['seed']} | {row['cells']} | {100 * row['study']['test']:.2f} | "
-                         f"{100 * row['study+w2v']['test']:.2f} | " + " | ".join(
-                             f"{100 * row['members'][case]['test']:.2f}" for case in cases) + " |")
-        columns = [[row[label]["test"] for row in corpus_rows] for label in ("study", "study+w2v")]
-        columns += [[row["members"][case]["test"] for row in corpus_rows] for case in cases]
-        lines.append("| mean ± std | | " + " | ".join(mean_std(column) for column in columns) + " |")
-        lines += ["", "Method and validation accuracy of each ensemble (what chose it):", ""]
+                  "validation split", "", "| seed | study cells | "
+                  + " | ".join(titles[label] for label in labels) + " | "
+                  + " | ".join(f"{name} alone" for name in names) + " |",
+                  "|---|---:|" + "---:|" * (len(labels) + len(alone))]
+        columns = [[row[label]["test"] for row in corpus_rows] for label in labels]
+        columns += [[row[kind][case]["test"] for row in corpus_rows] for kind, case in alone]
+        for index, row in enumerate(corpus_rows):
+            lines.append(f"| {row['seed']} | {row['cells']} | " + " | ".join(
+                f"{100 * column[index]:.2f}" for column in columns) + " |")
+        lines.append("| mean ± std | | " + " | ".join(map(mean_std, columns)) + " |")
+        lines += ["", "Method and validation accuracy of each ensemble (what chose it; a "
+                  "stack's is 5-fold cross-validated on validation):", ""]
         for row in corpus_rows:
             lines.append(f"- seed {row['seed']}: " + ", ".join(
                 f"{label} {row[label]['method']} {max(row[label]['validation'].values()):.2%}"
-                for label in ("study", "study+w2v")))
+                for label in labels))
     return "\n".join(lines) + "\n"
 
 
 def main() -> None:
     args = arguments()
+    corpora = args.only or list(MEMBERS)
     rows = [seed_row(args.study, corpus, seed, args.mirror)
-            for corpus in MEMBERS for seed in range(1, args.seeds + 1)]
-    publish("ensemble", False, {"study": str(args.study), "rows": rows},
-            lambda header: markdown(rows, header))
+            for corpus in corpora for seed in range(1, args.seeds + 1)]
+    publish("ensemble", corpora != list(MEMBERS) or args.seeds != 3,
+            {"study": str(args.study), "rows": rows}, lambda header: markdown(rows, header))
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def rows() -> list[tuple[str, str, str, str]]:
         """The corpus's best ensemble and single model, each against its goal."""
         entry = accuracy[corpus]
         lines = []
-        for kind, what in (("ensemble", "ensemble of the study + word2vec members"),
+        for kind, what in (("ensemble", f"ensemble of {entry['ensemble']['members']}"),
                            ("single", f"one model: {entry['single']['recipe']}")):
             goal = f"goal {entry['goals'][kind]:.1%}, {'met' if entry['met'][kind] else 'not met'}"
             lines.append((f"{name}, {what} ({goal})", percent(entry[kind]["test"]),

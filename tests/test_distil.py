@@ -11,7 +11,7 @@ from test_train import serve_small_corpus
 
 from hansenti.config import TrainConfig
 from hansenti.errors import HansentiError
-from hansenti.training.distil import collapsed
+from hansenti.training.distil import collapsed, warn_of_lean
 from hansenti.training.pseudo_labels import (
     INFO_FILE,
     LABELS_FILE,
@@ -120,6 +120,14 @@ def test_soft_accuracy_counts_targets_by_their_side_of_one_half():
     assert float(keras.ops.mean(accuracy(soft, predicted))) == pytest.approx(0.5)
 
 
+def test_pseudo_labels_leaning_away_from_train_are_warned_of(caplog):
+    warn_of_lean({"positive_share": 0.62, "train_positive_share": 0.5, "source": "imdb:unsup"})
+    assert not caplog.records
+    warn_of_lean({"positive_share": 0.71, "train_positive_share": 0.499,
+                  "source": "naver-reviews"})
+    assert "call 71.0% of naver-reviews positive against 49.9%" in caplog.text
+
+
 @pytest.mark.realdata
 def test_crawl_reviews_that_are_not_nsmc_texts_are_labelled_and_taught(
         trained_run, nblr_run, run_cli, mirror, tmp_path, above):
@@ -140,6 +148,7 @@ def test_crawl_reviews_that_are_not_nsmc_texts_are_labelled_and_taught(
     assert info["split"] == {"corpus": "nsmc", "seed": 42, "validation_fraction": 0.1,
                              "limit": 9000}
     assert info["excluded"]["labelled_texts"] > 150_000
+    assert info["train_positive_share"] == pytest.approx(0.499, abs=0.002)  # NSMC's train
     above("teachers' validation accuracy", info["validation_accuracy"], 0.6)
     assert [teacher["model"] for teacher in info["teachers"]] == ["cnn", "nblr"]
     student = run_cli("train", "--corpus", "nsmc", "-t", "whitespace", "-m", "cnn", "--limit",

@@ -8,7 +8,7 @@ import pytest
 
 from hansenti.config import TrainConfig
 from hansenti.errors import HansentiError
-from hansenti.training.ensemble import ensemble
+from hansenti.training.ensemble import STACK_C, ensemble
 
 
 @pytest.mark.realdata
@@ -18,6 +18,11 @@ def test_ensemble_of_two_runs(trained_run, nblr_run, mirror, tmp_path, run_cli, 
     assert result.exit_code == 0, result.stderr
     saved = json.loads((tmp_path / "ens" / "ensemble.json").read_text(encoding="utf-8"))
     assert saved["method"] in ("stack", "mean") and len(saved["members"]) == 2
+    # the stacker's C is the first of the best in cross-validation on validation
+    by_c = [saved["stack_cv_by_C"][str(c)] for c in STACK_C]
+    assert saved["stack_C"] == STACK_C[by_c.index(max(by_c))]
+    assert saved["validation_accuracy"]["stack_cv"] == max(by_c)
+    assert f"cross-validated at C={saved['stack_C']:g}" in result.stdout
     assert saved["test"]["examples"] == 3_000
     above("ensemble test accuracy", saved["test"]["accuracy"], 0.65)
     best_member = max(m["validation_accuracy"] for m in saved["members"])

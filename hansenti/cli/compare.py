@@ -114,5 +114,6 @@ def ensemble_command(mirror: str | None, jobs: int, out_dir: str,
                    f"weight {member['weight']:.3f}")
     validation = result["validation_accuracy"]
     click.echo(f"{result['method']} ensemble (validation: stack {validation['stack_cv']:.4f} "
-               f"cross-validated, mean {validation['mean']:.4f}): test accuracy "
+               f"cross-validated at C={result['stack_C']:g}, mean {validation['mean']:.4f}): "
+               "test accuracy "
                f"{result['test']['accuracy']:.4f} (F1 {result['test']['f1']:.4f}) -> {out_dir}")

@@ -29,6 +29,7 @@ def distil_command(mirror: str | None, source: str, jobs: int, limit: int | None
     excluded = info["excluded"]
     click.echo(f"{info['documents']:,} reviews of {source} labelled by {len(run_dirs)} teachers "
                f"(mean: validation accuracy {info['validation_accuracy']:.4f}; "
-               f"{info['positive_share']:.1%} positive); left out "
+               f"{info['positive_share']:.1%} positive, train "
+               f"{info['train_positive_share']:.1%}); left out "
                f"{excluded['labelled_texts']:,} texts of {info['split']['corpus']} and "
                f"{excluded['too_long']:,} longer than its longest -> {out_dir}")

@@ -19,33 +19,34 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..cache import TokenCache
-from ..config import TrainConfig
 from ..corpora import CorpusReference, Review, referenced_reviews
 from ..errors import HansentiError
 from ..inference.predictor import Predictor
 from ..run import RunDir
 from .pseudo_labels import PseudoLabels, write_pseudo_labels
-from .splits import load_splits, split_key
+from .splits import labels_of, load_splits, split_key
 
 log = logging.getLogger("hansenti")
 
 #: the ``limit`` sample is the same for every call, so students of one size compare
 SAMPLE_SEED = 42
+#: warn when the labelled reviews' positive share is this far from the train split's
+LEAN_WARNING = 0.15
 
 
 def collapsed(text: str) -> str:
     return " ".join(text.split())
 
 
-def unlabelled_reviews(source: str, labelled_config: TrainConfig,
+def unlabelled_reviews(source: str, train: Sequence[Review], test: Sequence[Review],
                        mirror: str | None) -> tuple[list[Review], dict[str, int]]:
     """The reviews of ``source`` (``CORPUS[:SPLIT+SPLIT]``) that may be pseudo-labelled,
-    and how many were dropped as texts of the teachers' labelled corpus or as too long."""
+    and how many were dropped as texts of the labelled ``train`` and ``test`` or as longer
+    than the longest train text."""
     records = referenced_reviews(CorpusReference.parse(source), mirror)
     if any(record.label is not None for record in records):
         raise HansentiError(f"{source} is labelled: pseudo-labels are for unlabelled reviews "
                             "(e.g. naver-reviews or imdb:unsup)")
-    train, test = load_splits(labelled_config, mirror)
     labelled_texts = {collapsed(record.text) for record in (*train, *test)}
     longest = max(len(record.text) for record in train)
     kept = [record for record in records if collapsed(record.text) not in labelled_texts
@@ -67,6 +68,16 @@ def teacher_probabilities(run_dirs: Sequence[Path], texts: Sequence[str], label:
     return np.column_stack(columns)
 
 
+def warn_of_lean(info: dict[str, Any]) -> None:
+    """Warn when the teachers call a share of the reviews positive far from train's."""
+    labelled, train = info["positive_share"], info["train_positive_share"]
+    if abs(labelled - train) > LEAN_WARNING:
+        log.warning("the teachers call %.1f%% of %s positive against %.1f%% of the labelled "
+                    "train reviews: a student trained on them leans the same way (label a "
+                    "source whose reviews are more like the labelled ones, or check the "
+                    "student on validation)", 100 * labelled, info["source"], 100 * train)
+
+
 def distil(teacher_dirs: Sequence[str | Path], source: str, out_dir: str | Path,
            mirror: str | None = None, jobs: int = 1, limit: int | None = None) -> dict[str, Any]:
     """Label ``source`` (a seeded sample of ``limit`` of its reviews, if given) with the mean
@@ -78,8 +89,8 @@ def distil(teacher_dirs: Sequence[str | Path], source: str, out_dir: str | Path,
         raise HansentiError("give at least one teacher run")
     configs = [RunDir(run_dir).finished_config() for run_dir in run_dirs]
     valid_p, valid_y, _, _ = member_probabilities(run_dirs, configs, mirror, jobs)
-    records, excluded = unlabelled_reviews(source, dataclasses.replace(configs[0], limit=None),
-                                           mirror)
+    train, test = load_splits(dataclasses.replace(configs[0], limit=None), mirror)
+    records, excluded = unlabelled_reviews(source, train, test, mirror)
     if not records:
         raise HansentiError(f"{source} has no reviews left to label")
     if limit and limit < len(records):
@@ -93,7 +104,9 @@ def distil(teacher_dirs: Sequence[str | Path], source: str, out_dir: str | Path,
         "source": source, "limit": limit, "documents": len(records), "excluded": excluded,
         "validation_accuracy": float(((valid_p.mean(axis=1) >= 0.5) == valid_y).mean()),
         "positive_share": float((probabilities >= 0.5).mean()),
+        "train_positive_share": float(labels_of(train).mean()),
     }
+    warn_of_lean(info)
     write_pseudo_labels(Path(out_dir), PseudoLabels([record.id for record in records], texts,
                                                     probabilities, info))
     return info
