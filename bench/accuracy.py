@@ -23,7 +23,7 @@ GOALS = {"nsmc": {"ensemble": 0.900, "single": 0.890},
 ENSEMBLE_RECIPE = ("stacked logistic regression (or the mean, as validation chose) over the "
                    "validation probabilities of the study's {cells} cells plus Mecab/English "
                    "BiLSTM and CNN members with word2vec vectors trained on unlabelled "
-                   "reviews without test text{ngrams} (bench/results/ensemble.md)")
+                   "reviews without test text{ngrams} (bench/results/{report})")
 #: bench/ensemble.py's ensembles, smallest first: what each adds to the study's cells
 ENSEMBLE_MEMBERS = {"study": "the study", "study+w2v": "the study + word2vec members",
                     "study+w2v+ngrams": "the study + word2vec and n-gram members"}
@@ -57,7 +57,8 @@ def ensembles(corpus: str) -> dict:
     result = figures([{"seed": row["seed"], "test": row[label]["test"],
                        "validation": max(row[label]["validation"].values())}
                       for row in rows if row["seed"] in (1, 2, 3)],
-                     source, ENSEMBLE_RECIPE.format(cells=rows[0]["cells"], ngrams=ngrams))
+                     source, ENSEMBLE_RECIPE.format(cells=rows[0]["cells"], ngrams=ngrams,
+                                            report=source.replace(".json", ".md")))
     return {**result, "members": ENSEMBLE_MEMBERS[label]}
 
 
