@@ -58,7 +58,7 @@ def ensembles(corpus: str) -> dict:
                        "validation": max(row[label]["validation"].values())}
                       for row in rows if row["seed"] in (1, 2, 3)],
                      source, ENSEMBLE_RECIPE.format(cells=rows[0]["cells"], ngrams=ngrams,
-                                            report=source.replace(".json", ".md")))
+                                                    report=source.replace(".json", ".md")))
     return {**result, "members": ENSEMBLE_MEMBERS[label]}
 
 
