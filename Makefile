@@ -32,7 +32,7 @@ setup: $(VENV)/.installed
 DEMO_RUN := runs/nsmc-okt-cnn
 
 demo: $(VENV)/.demo
-	$(BIN)/hansenti predict "배송 빠르고 좋아요" "다시는 안 삽니다"   # the default model
+	$(BIN)/hansenti predict "정말 재밌고 감동적인 영화였어요" "돈 아깝다 스토리가 산으로 감"  # the default model
 	$(BIN)/hansenti corpora info nsmc -t whitespace -t okt --jobs 2
 	rm -rf $(DEMO_RUN)
 	$(BIN)/hansenti train --corpus nsmc --tokenizer okt --model cnn --name $(notdir $(DEMO_RUN))

@@ -53,6 +53,8 @@ def main() -> None:
            "test_examples": metrics["test"]["examples"], "macro_f1": metrics["test"]["macro_f1"],
            "long_reviews": {"documents": len(texts), "accuracy": long_accuracy},
            "validation": metrics["validation"]["score"], "best": metrics["best"],
+           "calibration": {key: metrics["calibration"][key]
+                           for key in ("temperature", "test_ece", "test_coverage")},
            "bytes": size, "train_seconds": metrics["seconds"]["train"]}
     publish("default_model", bool(args.limit), {"rows": [row]}, lambda header: render(row, header))
 
@@ -65,7 +67,15 @@ def render(row: dict, header: str) -> str:
         f"| {row['name']} {row['version']} | {row['test']:.2%} ({row['test_examples']:,}) | "
         f"{row['long_reviews']['accuracy']:.2%} ({row['long_reviews']['documents']:,}) | "
         f"{row['validation']:.2%} at {row['best']} | {row['bytes'] / 1e6:.1f} MB | "
-        f"{row['train_seconds']:.0f} s |", ""])
+        f"{row['train_seconds']:.0f} s |", "",
+        f"Calibration (temperature {row['calibration']['temperature']:g}, fitted on "
+        f"validation): expected calibration error on NSMC test "
+        f"{row['calibration']['test_ece']['after']:.2%} (uncalibrated "
+        f"{row['calibration']['test_ece']['before']:.2%}).", "",
+        "| --min-confidence | test reviews labelled | accuracy on them |",
+        "|---:|---:|---:|",
+        *(f"| {c['min_confidence']:.2f} | {c['coverage']:.1%} | {c['accuracy']:.2%} |"
+          for c in row["calibration"]["test_coverage"]), ""])
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import IO, Any, Iterable, Iterator, Sequence
 
 from .errors import HansentiError
 from .faults import failpoint
+from .outputs import new_staging
 
 #: errors that mean the disk (or the user's quota) is full
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
@@ -93,8 +94,7 @@ def staged_directory(target: str | os.PathLike) -> Iterator[Path]:
     """A temporary sibling folder to fill; it becomes ``target`` (replacing an older one)
     only if the block succeeds, so readers never see a half-written folder."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    staging = new_staging(target)
     try:
         yield staging
         if target.exists():

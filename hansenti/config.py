@@ -108,11 +108,14 @@ class TrainConfig:
     @classmethod
     def load(cls, path: str | Path) -> "TrainConfig":
         try:
-            return from_dict(cls, json.loads(Path(path).read_text(encoding="utf-8")))
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise HansentiError(f"it holds {type(data).__name__}, not the run's settings")
+            return from_dict(cls, data)
         except FileNotFoundError as error:
             raise RunDirError(f"{path} is missing: not a hansenti run directory") from error
-        except (json.JSONDecodeError, HansentiError) as error:
-            raise RunDirError(f"{path} is corrupt: {error}") from error
+        except (ValueError, TypeError, HansentiError) as error:
+            raise RunDirError(f"{path} is corrupt ({error}): train the run again") from error
 
 
 def from_dict(cls: type[C], data: dict[str, Any]) -> C:

@@ -4,7 +4,9 @@ run by folder or by name."""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import logging
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -12,7 +14,11 @@ from pathlib import Path
 from .errors import RunDirError
 from .run import CONFIG_FILE
 
+log = logging.getLogger("hansenti")
+
 ENTRY_POINT_GROUP = "hansenti_models"
+#: longest path the file system is asked about (Linux: PATH_MAX)
+PATH_BYTES = 4096
 #: what ``hansenti predict "..."`` and ``hansenti.load()`` use without a run
 DEFAULT_MODEL = "ko-nsmc-mecab-nblr"
 
@@ -29,22 +35,30 @@ class InstalledRun:
 
 
 def installed_runs() -> dict[str, InstalledRun]:
-    """Every installed model by name (the first of two with one name wins)."""
+    """Every installed model by name (the first of two with one name wins); a package
+    that fails to load is reported once, in one line, and left out."""
     found: dict[str, InstalledRun] = {}
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         if entry_point.name in found:
             continue
         try:
             path = Path(entry_point.load())
+            version = getattr(importlib.import_module(entry_point.module), "VERSION", None)
         except Exception as error:  # a broken package must not hide the others
-            raise RunDirError(f"installed model {entry_point.name!r} "
-                              f"({entry_point.value}) failed to load: {error}") from error
+            _report_broken(entry_point.name, entry_point.value,
+                           f"{type(error).__name__}: {error}")
+            continue
         dist = entry_point.dist
-        version = getattr(importlib.import_module(entry_point.module), "VERSION", None)
         found[entry_point.name] = InstalledRun(entry_point.name, path,
                                                dist.name if dist else "?",
                                                version or (dist.version if dist else "?"))
     return found
+
+
+@functools.cache
+def _report_broken(name: str, value: str, error: str) -> None:
+    log.warning("installed model %r (%s) is broken and left out (%s): reinstall or "
+                "uninstall its package", name, value, error)
 
 
 def resolve_run(name_or_dir: str | Path | None) -> Path:
@@ -52,9 +66,8 @@ def resolve_run(name_or_dir: str | Path | None) -> Path:
     (None: the default model)."""
     if name_or_dir is None:
         name_or_dir = DEFAULT_MODEL
-    path = Path(name_or_dir)
-    if (path / CONFIG_FILE).is_file() or path.is_dir():
-        return path
+    if _is_folder(str(name_or_dir)):
+        return Path(name_or_dir)
     installed = installed_runs()
     if str(name_or_dir) in installed:
         return installed[str(name_or_dir)].path
@@ -63,6 +76,22 @@ def resolve_run(name_or_dir: str | Path | None) -> Path:
                       f"(installed: {known}; hansenti models lists them)")
 
 
+def _is_folder(text: str) -> bool:
+    """Whether ``text`` names an existing folder; any text may be asked (a review too
+    long for a file name, odd bytes): the answer is then no, never an error."""
+    if not text or len(text.encode("utf-8", "surrogateescape")) > PATH_BYTES or "\0" in text:
+        return False
+    try:
+        return Path(text).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def is_run_reference(text: str) -> bool:
     """Whether ``text`` names a run (a folder with a config, or an installed model)."""
-    return Path(text, CONFIG_FILE).is_file() or text in installed_runs()
+    if _is_folder(text):
+        try:
+            return Path(text, CONFIG_FILE).is_file()
+        except (OSError, ValueError):
+            return False
+    return text in installed_runs()

@@ -71,6 +71,8 @@ Test accuracy **{test["accuracy"]:.2%}** on {examples:,} reviews (95% interval
 
 Length: {length}.
 
+{calibration_section(metrics)}
+
 ## Intended use and limits
 
 - Meant for reviews like its training data: {"the same kind of file" if data else
@@ -83,8 +85,34 @@ Length: {length}.
 - {"A neutral class is learned from its labels" if any("neutral" in c for c in classes)
    else "No neutral class: mixed or lukewarm reviews are forced into " + " or ".join(classes)}.
 - Sarcasm, negation across sentences and spelling far from the training text are the
-  usual errors; the probabilities are not calibrated beyond what validation showed.
+  usual errors.
 """
+
+
+def calibration_section(metrics: dict[str, Any]) -> str:
+    """How sure the answers are: the temperature, ECE and what a threshold keeps."""
+    calibration = metrics.get("calibration")
+    if not calibration:
+        return "Calibration: none recorded (a run from before hansenti calibrated)."
+    ece = calibration["test_ece"]
+    rows = "\n".join(f"| {row['min_confidence']:.2f} | {row['coverage']:.1%} | "
+                     + (f"{row['accuracy']:.2%}" if row.get("accuracy") is not None else "-")
+                     + " |" for row in calibration["test_coverage"])
+    familiarity = metrics.get("familiarity") or {}
+    known = (f"\n\nIts validation reviews had {familiarity['known_token_share_mean']:.1%} of "
+             "their tokens in its vocabulary; scoring warns when many texts of a batch "
+             "know far fewer." if familiarity else "")
+    return f"""## How sure it is
+
+Probabilities are calibrated by temperature scaling on the validation split (T =
+{calibration["temperature"]:g}): expected calibration error on test **{ece["after"]:.2%}**
+(uncalibrated: {ece["before"]:.2%}; the diagram is the run folder's `reliability.png`).{known}
+
+With `--min-confidence P`, reviews whose top probability is under P are labelled `unsure`:
+
+| min confidence | test reviews labelled | accuracy on them |
+| ---: | ---: | ---: |
+{rows}"""
 
 
 def write_model_card(run_path: Path, config: TrainConfig, metrics: dict[str, Any],

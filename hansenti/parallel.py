@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import ast
 import atexit
+import ctypes
 import gc
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -92,6 +94,9 @@ def has_main_guard(path: str) -> bool:
     return False
 
 
+#: prctl option: the signal a process gets when its parent dies (linux/prctl.h)
+PR_SET_PDEATHSIG = 1
+
 #: fewest items per worker task
 MIN_CHUNK = 500
 
@@ -119,9 +124,29 @@ def warm_pool(setup: WorkerSetup, n_jobs: int) -> ProcessPoolExecutor:
         return _pool[1]
     release_workers()
     pool = ProcessPoolExecutor(n_jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=setup.function, initargs=setup.args)
+                               initializer=_start_worker,
+                               initargs=(os.getpid(), setup.function, setup.args))
     _pool = (key, pool)
     return pool
+
+
+def _start_worker(parent: int, function: Callable[..., None], args: tuple) -> None:
+    """A worker's first step: die with its parent, then the caller's set-up."""
+    die_with_parent(parent)
+    function(*args)
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent dies (a ``kill -9`` of the command
+    leaves no tokenizer worker, each holding a JVM or an analyser, behind); elsewhere, or
+    when the parent is already gone, nothing more can be done than exiting now."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def release_workers() -> None:

@@ -54,6 +54,29 @@ def plot_confusion(counts: Sequence[Sequence[int]], classes: Sequence[str], path
     atomic.write_bytes(path, png_bytes(figure))
 
 
+def plot_reliability(bins: Sequence[dict[str, float]], path: Path, title: str) -> None:
+    """Write reliability.png: accuracy against confidence per bin (calibrated test
+    probabilities), the diagonal where they agree, and how many reviews each bin holds."""
+    plt = pyplot()
+    figure, (axis, counts) = plt.subplots(2, 1, figsize=(5, 6), sharex=True,
+                                         gridspec_kw={"height_ratios": [3, 1]})
+    axis.plot([0, 1], [0, 1], "--", color="grey", label="perfectly calibrated")
+    axis.plot([row["confidence"] for row in bins], [row["accuracy"] for row in bins], "o-",
+              label="test (calibrated)")
+    axis.set_ylabel("accuracy")
+    axis.set_ylim(0, 1.02)
+    axis.grid(alpha=0.3)
+    axis.legend(loc="upper left")
+    axis.set_title(title)
+    counts.bar([(row["low"] + row["high"]) / 2 for row in bins], [row["count"] for row in bins],
+               width=[row["high"] - row["low"] for row in bins], color="tab:blue", alpha=0.6)
+    counts.set_xlabel("confidence (probability of the predicted class)")
+    counts.set_ylabel("reviews")
+    counts.set_xlim(0, 1)
+    figure.tight_layout()
+    atomic.write_bytes(path, png_bytes(figure))
+
+
 def pyplot():
     """matplotlib.pyplot on the file-only Agg backend (no display needed)."""
     import matplotlib

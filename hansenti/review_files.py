@@ -4,11 +4,13 @@ with bytes that are not UTF-8."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import glob
 import gzip
 import json
 import logging
+import zlib
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -24,6 +26,14 @@ SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".txt")
 #: rows of a Parquet file read at a time
 PARQUET_BATCH = 10_000
 SHOWN_PROBLEMS = 10
+#: bytes of a file looked at to tell its encoding
+SNIFF_BYTES = 64 * 1024
+#: what a file is read as without --encoding: UTF-8, with Excel's byte-order mark dropped
+DEFAULT_ENCODING = "utf-8-sig"
+#: share of rows that may be skipped before scoring a file fails (``--max-skipped``)
+DEFAULT_MAX_SKIPPED = 0.1
+#: fewest skipped rows that can fail a file
+MIN_SKIPPED_TO_FAIL = 10
 csv.field_size_limit(64 * 1024 * 1024)  # one review may be long; a 64 MB field is not one
 
 
@@ -46,6 +56,19 @@ class ReadReport:
         self.rows += other.rows
         self.skipped += other.skipped
         self.problems += other.problems[:SHOWN_PROBLEMS - len(self.problems)]
+
+    def check_skipped(self, max_share: float) -> None:
+        """Fail when more than ``max_share`` of the rows (and at least
+        :data:`MIN_SKIPPED_TO_FAIL`) were skipped: the file is not what the command thinks
+        it is (wrong column, encoding or separator); a few empty rows of a small file are
+        only skipped."""
+        if self.skipped >= MIN_SKIPPED_TO_FAIL and self.skipped / self.rows > max_share:
+            first = f" (first: {self.problems[0]})" if self.problems else ""
+            raise HansentiError(
+                f"{self.source}: {self.skipped:,} of {self.rows:,} rows "
+                f"({self.skipped / self.rows:.1%}) could not be read{first}; more than "
+                f"{max_share:.0%} means the file is not as described: check --encoding "
+                "and the column, or allow more with --max-skipped")
 
     def log(self) -> None:
         if self.skipped:
@@ -100,10 +123,13 @@ def _readable_suffix(path: Path) -> bool:
 
 
 def read_reviews(path: str | Path, text_column: str, report: SkipReport,
-                 required: Sequence[str] = ()) -> Iterator[ReviewRow]:
+                 required: Sequence[str] = (), encoding: str | None = None
+                 ) -> Iterator[ReviewRow]:
     """Rows of ``path`` that have a non-empty, well-encoded ``text_column``; a CSV/TSV
-    header or Parquet schema without it (or a ``required`` column) is an error. Parquet
-    rows are numbered from 1 like lines."""
+    header or Parquet schema without it (or a ``required`` column) is an error. Text files
+    are UTF-8 (a byte-order mark is dropped) unless ``encoding`` says otherwise; one that
+    is mostly not is refused with the likely encoding. Parquet rows are numbered from 1
+    like lines."""
     path = Path(path)
     if not path.is_file():
         raise HansentiError(f"input file {path} does not exist")
@@ -112,16 +138,71 @@ def read_reviews(path: str | Path, text_column: str, report: SkipReport,
     if suffix == ".parquet":
         yield from _checked(_parquet_rows(path, needed), text_column, report)
         return
+    encoding = checked_encoding(path, encoding)
+    try:
+        with _open_text(path, encoding) as handle:
+            if suffix == ".txt":  # blank lines separate reviews: they are not rows
+                rows = ((number, {text_column: line.rstrip("\r\n")})
+                        for number, line in enumerate(handle, 1) if line.strip())
+            elif suffix == ".jsonl":
+                rows = _json_lines(handle, report)
+            else:
+                rows = _delimited(handle, SEPARATORS[suffix], needed, path.name, report)
+            yield from _checked(rows, text_column, report)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise HansentiError(f"{path.name} is a damaged or cut-short gzip file ({error}; "
+                            f"{report.rows:,} rows read): copy or compress it again") from error
+
+
+def _open_text(path: Path, encoding: str):
     opener = gzip.open if path.suffix.lower() == ".gz" else open
-    with opener(path, "rt", encoding="utf-8", errors="surrogateescape", newline="") as handle:
-        if suffix == ".txt":
-            rows = ((number, {text_column: line.rstrip("\r\n")})
-                    for number, line in enumerate(handle, 1))
-        elif suffix == ".jsonl":
-            rows = _json_lines(handle, report)
-        else:
-            rows = _delimited(handle, SEPARATORS[suffix], needed, path.name, report)
-        yield from _checked(rows, text_column, report)
+    return opener(path, "rt", encoding=encoding, errors="surrogateescape", newline="")
+
+
+def _head(path: Path) -> bytes:
+    """The first :data:`SNIFF_BYTES` of ``path``, decompressed; a damaged gzip file is a
+    one-line error."""
+    try:
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as handle:
+                return handle.read(SNIFF_BYTES)
+        with open(path, "rb") as handle:
+            return handle.read(SNIFF_BYTES)
+    except (OSError, EOFError, zlib.error) as error:
+        raise HansentiError(f"{path.name} cannot be read ({error}): is it a complete "
+                            "gzip file? Decompress or copy it again") from error
+
+
+def checked_encoding(path: Path, encoding: str | None) -> str:
+    """The encoding to read ``path`` with: the user's (checked to exist), or UTF-8 when
+    most of the file's first lines are UTF-8; otherwise a one-line error that names the
+    likely encoding and the option."""
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise HansentiError(f"unknown --encoding {encoding!r}: try utf-8, cp949 or "
+                                "euc-kr") from None
+        return encoding
+    head = _head(path)
+    lines = head.split(b"\n")[:-1] if len(head) == SNIFF_BYTES else head.split(b"\n")
+    bad = sum(not _decodes(line, "utf-8") for line in lines)
+    if not lines or bad <= len(lines) // 2:
+        return DEFAULT_ENCODING
+    likely = next((name for name in ("cp949", "euc-kr", "utf-16")
+                   if _decodes(b"\n".join(lines), name)), None)
+    hint = (f"it looks like {likely.upper()} (Korean Windows and Excel files often are): "
+            f"add --encoding {likely}" if likely else "give its encoding with --encoding")
+    raise HansentiError(f"{path.name}: {bad:,} of its first {len(lines):,} lines are not "
+                        f"UTF-8; {hint}")
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _checked(rows: Iterator[tuple[int, dict]], text_column: str,
@@ -175,6 +256,7 @@ def _delimited(handle, separator: str, needed: Sequence[str], name: str,
     header = next(reader, None)
     if not header:
         raise HansentiError(f"{name} is empty: a header row naming the columns is needed")
+    header[0] = header[0].lstrip("\ufeff")  # a byte-order mark read as text
     missing_columns(name, needed, header)
     for start, row in numbered_rows(reader, report, "unreadable row"):
         if len(row) != len(header):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -10,6 +11,8 @@ from . import atomic
 from .config import TrainConfig
 from .errors import HansentiError, RunDirError
 from .labels import BINARY
+
+log = logging.getLogger("hansenti")
 
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"  # written last: its presence marks a finished run
@@ -20,6 +23,8 @@ TOKENIZER_DIR = "tokenizer"
 PREDICTIONS_FILE = "predictions.npz"
 CHECKPOINT_DIR = "checkpoints"
 CONFUSION_FILE = "confusion.png"
+#: accuracy against confidence of the calibrated test probabilities
+RELIABILITY_FILE = "reliability.png"
 #: the class names, in the order of the model's outputs (runs without it: negative/positive)
 CLASSES_FILE = "classes.json"
 #: the ids of a user's file held out as test (``--test-fraction``), one per line
@@ -42,7 +47,16 @@ class RunDir:
 
     def metrics(self) -> dict[str, Any]:
         """What a finished run measured (``metrics.json``)."""
-        return json.loads((self.path / METRICS_FILE).read_text(encoding="utf-8"))
+        path = self.path / METRICS_FILE
+        try:
+            metrics = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise RunDirError(f"{path} is missing: the run is unfinished") from error
+        except ValueError as error:
+            raise RunDirError(f"{path} is corrupt ({error}): train the run again") from error
+        if not isinstance(metrics, dict):
+            raise RunDirError(f"{path} is corrupt (not a JSON object): train the run again")
+        return metrics
 
     def check_not_finished(self) -> None:
         if self.finished:
@@ -82,15 +96,53 @@ class RunDir:
             raise RunDirError(f"{path} is corrupt ({error}): train the run again") from error
 
     def saved_test_ids(self) -> list[str] | None:
-        """The test rows of a user's file, as the run held them out (None: not saved)."""
+        """The test rows of a user's file, as the run held them out (None: not saved); a
+        damaged list (cut short, or not as many ids as the run tested) is an error."""
         path = self.path / TEST_IDS_FILE
-        return path.read_text(encoding="utf-8").splitlines() if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            text = path.read_text(encoding="utf-8")
+        except ValueError as error:
+            raise RunDirError(f"{path} is corrupt ({error}): train the run again") from error
+        ids = text.splitlines()
+        expected = (self.metrics().get("documents", {}).get("test") if self.finished
+                    else None)
+        if (text and not text.endswith("\n")) or (expected is not None and len(ids) != expected):
+            raise RunDirError(f"{path} is damaged ({len(ids):,} ids"
+                              + (f", the run tested {expected:,}" if expected is not None
+                                 else ", the last one cut short")
+                              + "): train the run again")
+        return ids
+
+    @property
+    def has_progress(self) -> bool:
+        """Whether an interrupted run saved any training (a checkpoint) worth resuming."""
+        checkpoints = self.path / CHECKPOINT_DIR
+        return checkpoints.is_dir() and any(path.is_file() for path in checkpoints.rglob("*"))
 
     def start(self, config: TrainConfig) -> None:
-        """Claim an empty folder for a new run by writing its config."""
+        """Claim an empty folder for a new run by writing its config; a run claimed
+        before but stopped before any training was saved is claimed again, with the
+        new options."""
         self.check_not_finished()
         if self.config_path.is_file():
-            raise HansentiError(f"run {self.path} was interrupted: add --resume to "
-                                "continue it, or delete the folder")
-        self.path.mkdir(parents=True, exist_ok=True)
-        config.save(self.config_path)
+            if self.has_progress:
+                raise HansentiError(f"run {self.path} was interrupted: add --resume to "
+                                    "continue it, or delete the folder")
+            log.info("%s was started but saved no training: starting it again", self.path)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            config.save(self.config_path)
+        except PermissionError as error:
+            raise HansentiError(f"cannot write the run folder {self.path} ({error.strerror}): "
+                                "choose a writable --runs-dir") from error
+
+
+def check_run_name(name: str) -> str:
+    """A run's ``--name`` is one folder name inside ``--runs-dir``, never a path."""
+    if (not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name
+            or name.startswith("~") or len(name.encode("utf-8", "surrogateescape")) > 255):
+        raise HansentiError(f"--name {name!r} must be a folder name (no /, not . or .., at "
+                            "most 255 bytes): the run goes inside --runs-dir")
+    return name

@@ -35,12 +35,19 @@ DEFAULT_MAX_CHARS = 10_000
 #: what a shortened review holds where its middle was
 ELLIPSIS = " … "
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
 def clean_text(text: str) -> str:
     """``text`` without NUL, other control characters and lone surrogates."""
     return _CONTROL.sub(" ", text)
+
+
+def printable(text: str) -> str:
+    """``text`` with lone surrogates (bytes of a command-line argument that were not
+    UTF-8) shown as U+FFFD, so it can be printed."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def review_limit(tokenizer: "Tokenizer | None" = None) -> int:
@@ -103,10 +110,11 @@ def pieces(text: str, max_chars: int = PIECE_CHARS,
     text = clean_text(text)
     if max_word_chars:
         text = split_long_words(text, max_word_chars)
-    while len(text) > max_chars:
-        cut = text.rfind(" ", max_chars // 2, max_chars)
-        cut = cut if cut > 0 else max_chars
-        yield text[:cut]
-        text = text[cut:]
-    if text.strip():
-        yield text
+    start = 0  # indices, not slices of the rest: linear in the text's length
+    while len(text) - start > max_chars:
+        cut = text.rfind(" ", start + max_chars // 2, start + max_chars)
+        cut = cut if cut > start else start + max_chars
+        yield text[start:cut]
+        start = cut
+    if text[start:].strip():
+        yield text[start:]

@@ -9,6 +9,7 @@ ABC and a BaseTokenizer; with every default overridable, one class is enough.)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib.util
 import json
@@ -21,6 +22,7 @@ from . import atomic
 from .errors import BackendMissingError, HansentiError, RunDirError
 from .parallel import WorkerSetup, gc_paused, map_here, map_in_processes
 from .registry import Registry
+from .text import review_limit, shorten
 from .user_code import load_user_code, loaded_code_files
 
 log = logging.getLogger("hansenti")
@@ -52,14 +54,25 @@ class Tokenizer(ABC):
     #: default, 10,000; a slow analyser sets less to keep any review within ~2 s
     max_review_chars: ClassVar[int | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every ``tokenize`` and ``tokenize_batch`` a subclass writes is bounded: see
+        :func:`bounded_by_contract`."""
+        super().__init_subclass__(**kwargs)
+        for method in ("tokenize", "tokenize_batch"):
+            if method in vars(cls):
+                setattr(cls, method, bounded_by_contract(vars(cls)[method]))
+
     @abstractmethod
     def tokenize(self, text: str) -> list[str]:
-        """Tokens of ``text``; always a flat list of non-empty strings."""
+        """Tokens of ``text``; always a flat list of non-empty strings. The text is
+        shortened to :func:`hansenti.text.review_limit` first (``bounded=False``: the raw
+        analyser on the whole text, at whatever it costs)."""
 
     def tokenize_batch(
         self, texts: Sequence[str], n_jobs: int = 1, progress: bool | None = None
     ) -> list[list[str]]:
-        """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes."""
+        """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes.
+        Each text is bounded as in :meth:`tokenize` (``bounded=False`` to opt out)."""
         desc = f"tokenize[{self.name}]"
         if n_jobs > 1 and self.uses_processes:
             return map_in_processes(self.worker_setup(), _tokenize_chunk, self.tokenize, texts,
@@ -155,6 +168,29 @@ class Tokenizer(ABC):
             hint = cls.install_hint or f"pip install {' '.join(missing)}"
             raise BackendMissingError(
                 f"tokenizer {cls.name!r} needs {', '.join(missing)}: {hint}")
+
+
+def bounded_by_contract(method: Callable) -> Callable:
+    """``method`` (a ``tokenize`` or ``tokenize_batch``) given texts within the tokenizer's
+    review limit, so no caller can forget the bound; ``bounded=False`` passes them whole."""
+    if getattr(method, "bounds_texts", False):
+        return method
+    batch = method.__name__ == "tokenize_batch"
+
+    @functools.wraps(method)
+    def bounded_method(self: Tokenizer, texts: Any, *args: Any, bounded: bool = True,
+                       **kwargs: Any) -> Any:
+        if bounded:
+            limit = review_limit(self)
+            texts = ([shorten(text, limit) for text in texts] if batch
+                     else shorten(texts, limit))
+        return method(self, texts, *args, **kwargs)
+
+    bounded_method.bounds_texts = True
+    return bounded_method
+
+
+Tokenizer.tokenize_batch = bounded_by_contract(Tokenizer.tokenize_batch)
 
 
 class FunctionTokenizer(Tokenizer):

@@ -104,8 +104,8 @@ class Vocab:
             return cls(data["tokens"], data.get("counts"))
         except FileNotFoundError as error:
             raise RunDirError(f"{path} is missing") from error
-        except (json.JSONDecodeError, KeyError, TypeError, HansentiError) as error:
-            raise RunDirError(f"{path} is corrupt: {error}") from error
+        except (ValueError, KeyError, TypeError, HansentiError) as error:
+            raise RunDirError(f"{path} is corrupt ({error}): train the run again") from error
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,13 @@ class MaxLen:
     length: int
     coverage: float
     policy: str
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def choose_maxlen(lengths: Sequence[int], policy: str | int = "mean+2std") -> MaxLen:
@@ -131,7 +138,7 @@ def choose_maxlen(lengths: Sequence[int], policy: str | int = "mean+2std") -> Ma
         raise HansentiError(f"max length policy {policy!r}: the cap after <= must be a number")
     if spec.isdigit():
         length = int(spec)
-    elif spec.startswith("mean+") and spec.endswith("std"):
+    elif spec.startswith("mean+") and spec.endswith("std") and _is_number(spec[5:-3] or "1"):
         k = float(spec[5:-3] or 1)
         length = math.ceil(values.mean() + k * values.std())
     elif spec.startswith("p") and spec[1:].replace(".", "", 1).isdigit():

@@ -110,15 +110,17 @@ def test_analyze_summarises_groups(trained_run, labelled_reviews, tmp_path, run_
     assert float(liked["share_negative"]) == pytest.approx(1 - float(liked["share_positive"]))
     with open(out / "scored.csv", encoding="utf-8") as handle:
         scored = list(csv.DictReader(handle))
-    assert len(scored) == 600 and set(scored[0]) == {"id", "review", "truth", "label",
-                                                     "probability", "p_negative", "p_positive"}
+    assert len(scored) == 600 and set(scored[0]) == {
+        "id", "review", "truth", "pred_label", "pred_probability", "pred_p_negative",
+        "pred_p_positive", "pred_known"}
     with open(out / "extremes.csv", encoding="utf-8") as handle:
         extremes = [(row["group"], row["side"]) for row in csv.DictReader(handle)]
     assert extremes.count(("liked", "positive")) == extremes.count(("disliked", "negative")) == 5
     page = (out / "report.html").read_text(encoding="utf-8")
     assert page.count('class="tok"') > 20 and "data:image/png;base64," in page
     assert sorted(p.name for p in out.iterdir()) == [
-        "aspects.csv", "extremes.csv", "report.html", "scored.csv", "summary.csv"]
+        ".hansenti-output.json", "aspects.csv", "extremes.csv", "report.html", "scored.csv",
+        "summary.csv"]
 
 
 @pytest.mark.realdata

@@ -13,8 +13,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "hansenti"
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"errors", "faults", "atomic", "paths", "parallel", "registry", "config",
                     "text", "labels", "metrics", "csv_rows", "review_files", "plots",
-                    "user_code", "ray_cluster"}),
-    ("tokens", {"tokenizer", "tokenizers", "vocab"}),
+                    "user_code", "ray_cluster", "outputs", "calibration"}),
+    ("tokens", {"tokenizer", "tokenizers", "vocab", "familiarity"}),
     ("data", {"cache", "corpora", "references"}),
     ("vectors", {"embeddings"}),
     ("models", {"models"}),

@@ -153,10 +153,10 @@ def test_cli_similar_and_export(run_cli, tmp_path):
     from gensim.models import Word2Vec
 
     Word2Vec(SENTENCES, vector_size=8, min_count=1, epochs=5, seed=1,
-             workers=1).wv.save(str(tmp_path / "tiny.kv"))
-    result = run_cli("embed", "similar", str(tmp_path / "tiny.kv"), "영화", "-n", "2")
+             workers=1).wv.save_word2vec_format(str(tmp_path / "tiny.bin"), binary=True)
+    result = run_cli("embed", "similar", str(tmp_path / "tiny.bin"), "영화", "-n", "2")
     assert result.exit_code == 0 and result.stdout.startswith("영화: ")
-    result = run_cli("embed", "export", str(tmp_path / "tiny.kv"), "--projector",
+    result = run_cli("embed", "export", str(tmp_path / "tiny.bin"), "--projector",
                      str(tmp_path / "proj"), "--word2vec", str(tmp_path / "tiny.txt"))
     assert result.exit_code == 0, result.output
     assert len(load_vectors(tmp_path / "tiny.txt")) == 8

@@ -220,12 +220,12 @@ def test_predict_and_scored_files_have_a_column_per_class(own_runs, shop, run_cl
     assert result.exit_code == 0, result.stderr
     with open(out, encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0])[-5:] == ["label", "probability", "p_negative", "p_neutral",
-                                  "p_positive"]
+    assert list(rows[0])[-6:] == ["pred_label", "pred_probability", "pred_p_negative",
+                                  "pred_p_neutral", "pred_p_positive", "pred_known"]
     for row in rows[:20]:
-        shares = [float(row[f"p_{name}"]) for name in ("negative", "neutral", "positive")]
+        shares = [float(row[f"pred_p_{name}"]) for name in ("negative", "neutral", "positive")]
         assert sum(shares) == pytest.approx(1, abs=1e-4)
-        assert float(row["probability"]) == pytest.approx(max(shares), abs=1e-6)
+        assert float(row["pred_probability"]) == pytest.approx(max(shares), abs=1e-6)
 
 
 def test_analyze_reports_each_class_share_per_group(own_runs, shop, run_cli, tmp_path):

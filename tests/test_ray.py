@@ -139,7 +139,8 @@ def test_analyze_on_ray_of_many_files_summarises_as_local(local_ray, review_fold
     pyarrow_parquet = pytest.importorskip("pyarrow.parquet")
     tables = [pyarrow_parquet.read_table(path) for path in (tmp_path / "ray" / "parts").iterdir()]
     assert sum(table.num_rows for table in tables) == 600
-    assert {"source_file", "document", "label", "probability", "p_positive"} <= set(
+    assert {"source_file", "document", "label", "pred_label", "pred_probability",
+            "pred_p_positive", "pred_known"} <= set(
         tables[0].column_names)
     assert "a.csv:" in (tmp_path / "ray" / "report.html").read_text(encoding="utf-8")
 
@@ -176,7 +177,7 @@ def test_predict_on_ray_writes_csv_parts(local_ray, review_folder, run_cli, tmp_
     assert len(parts) >= 3  # batches of 64
     rows = [row for part in parts for row in read_csv(part)]
     assert len(rows) == 200 and {row["source_file"] for row in rows} == {"b.tsv"}
-    assert all(row["label"] in ("negative", "positive") for row in rows)
+    assert all(row["pred_label"] in ("negative", "positive") for row in rows)
 
 
 @pytest.mark.parametrize("args", [

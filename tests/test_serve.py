@@ -53,10 +53,15 @@ def test_predict_one_and_a_batch(server):
 @pytest.mark.realdata
 @pytest.mark.parametrize("body, message", [
     (b"{not json", "body is not JSON"),
-    (b'{"texts": []}', "non-empty list of strings"),
-    (b'{"texts": [1, 2]}', "non-empty list of strings"),
+    (b'{"texts": []}', "texts: List should have at least 1 item"),
+    (b'{"texts": [1, 2]}', "texts.0: Input should be a valid string"),
     (b'["a"]', "send a JSON object"),
-    (json.dumps({"texts": ["a"] * 1001}).encode(), "at most 1000 texts"),
+    (json.dumps({"texts": ["a"] * 1001}).encode(), "texts: List should have at most 1000"),
+    (b'{}', 'give either "text"'),
+    (b'{"text": "a", "texts": ["b"]}', 'give either "text"'),
+    (b'{"text": "a", "explain": "no"}', "explain: Input should be a valid boolean"),
+    (b'{"text": null}', '"text" may not be null'),
+    (b"[" * 100_000, "nested deeper than 32 levels"),
 ])
 def test_bad_requests_get_400_and_a_reason(server, body, message):
     status, reply = post(f"{server}/predict", body)
@@ -148,3 +153,80 @@ def test_load_of_concurrent_clients_is_answered_in_full(server):
     assert report.requests == 600 and report.dropped == 0, report.wrong
     assert report.server_errors_on_good_requests == 0 and report.wrong == []
     assert set(report.answers) == {"ok", "batch", "megabyte", "malformed", "oversized"}
+
+
+@pytest.mark.realdata
+def test_the_time_limit_bounds_explanations_too(nblr_run):
+    import time
+
+    live = make_server(Predictor(nblr_run), port=0, time_limit=1.0)
+    thread = threading.Thread(target=live.serve_forever, daemon=True)
+    thread.start()
+    try:
+        started = time.perf_counter()
+        status, reply = post(f"http://127.0.0.1:{live.server_port}/predict",
+                             json.dumps({"text": "정말 재밌는 영화 배우 연기 최고 " * 40_000,
+                                         "explain": True}, ensure_ascii=False).encode())
+        assert status == 503 and "took over 1 s" in reply["error"]
+        assert time.perf_counter() - started < 5
+    finally:
+        live.shutdown()
+        live.server_close()
+
+
+def raw_request(url: str, method: str, body: bytes | None = None,
+                content_type: str = "application/json") -> tuple[int, dict, bytes]:
+    request = urllib.request.Request(url, data=body, method=method,
+                                     headers={"Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+@pytest.mark.realdata
+def test_only_json_bodies_and_405_says_allow(server):
+    status, _, body = raw_request(f"{server}/predict", "POST", b'{"text": "good"}',
+                                  "text/plain")
+    assert status == 415 and b"application/json" in body
+    status, headers, _ = raw_request(f"{server}/predict", "GET")
+    assert status == 405 and headers.get("allow") == "POST"
+    status, _, page = raw_request(f"{server}/docs", "GET")
+    assert status == 200 and b"cdn" not in page.lower() and b"/static-offline-docs/" in page
+    status, _, script = raw_request(f"{server}/static-offline-docs/swagger-ui-bundle.js", "GET")
+    assert status == 200 and len(script) > 100_000
+
+
+@pytest.mark.realdata
+def test_a_half_sent_body_times_out(server, monkeypatch):
+    import socket
+    from urllib.parse import urlsplit
+
+    from hansenti.inference import serve
+
+    monkeypatch.setattr(serve, "BODY_SECONDS", 1.0)
+    address = urlsplit(server)
+    with socket.create_connection((address.hostname, address.port), timeout=10) as client:
+        client.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                       b"\r\nContent-Length: 100\r\n\r\n{\"text\": ")
+        reply = client.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 408")
+
+
+@pytest.mark.realdata
+def test_schemathesis_finds_nothing(server, tmp_path):
+    """Every check schemathesis has, on examples it generates from the OpenAPI document
+    (positive and negative), bounded in count."""
+    import os
+    import subprocess
+    import sys
+
+    st = os.path.join(os.path.dirname(sys.executable), "st")
+    if not os.path.exists(st):
+        pytest.skip("schemathesis is not installed (hansenti[test])")
+    result = subprocess.run([st, "run", f"{server}/openapi.json", "--checks", "all",
+                             "--max-examples", "40", "--seed", "1", "--no-color"],
+                            capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "No issues found" in result.stdout

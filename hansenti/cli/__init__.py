@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -34,11 +35,9 @@ class HansentiGroup(click.Group):
             logging.getLogger("hansenti").debug("user error", exc_info=True)
             click.echo(f"error: {error}", err=True)
             ctx.exit(EXIT_USER_ERROR)
-        except OSError as error:  # a full disk outside hansenti's own writers (a library's)
-            if error.errno not in FULL_DISK:
-                raise
-            click.echo(f"error: no space left on the disk ({error.filename or error}): free "
-                       "some space and run the command again", err=True)
+        except OSError as error:  # the machine said no: a full disk, a read-only folder
+            logging.getLogger("hansenti").debug("system error", exc_info=True)
+            click.echo(f"error: {system_error(error)}", err=True)
             ctx.exit(EXIT_USER_ERROR)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -73,6 +72,19 @@ cli.add_command(analyze_command)
 cli.add_command(serve_command)
 cli.add_command(models_command)
 cli.add_command(package_command)
+
+
+def system_error(error: OSError) -> str:
+    """One line for an error the operating system raised where hansenti did not expect
+    one: what failed, on which file, and what to do."""
+    where = f" ({error.filename})" if error.filename else ""
+    if error.errno in FULL_DISK:
+        return (f"no space left on the disk{where}: free some space and run the command "
+                "again")
+    if isinstance(error, PermissionError) or error.errno == errno.EROFS:
+        return (f"permission denied{where}: choose a folder you may write to, or fix its "
+                "permissions")
+    return f"{error.strerror or error}{where}: check the path and run the command again"
 
 
 def interrupt(signum: int, frame: object) -> None:

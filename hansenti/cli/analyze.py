@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,7 +12,11 @@ from .options import (
     executor_options,
     jobs_option,
     part_format_option,
+    scoring_options,
 )
+
+if TYPE_CHECKING:
+    from ..inference.scoring import FileScoring
 
 
 @click.command("analyze")
@@ -26,31 +31,35 @@ from .options import (
 @click.option("--keep", type=click.IntRange(min=1), default=5, show_default=True,
               help="Most certain reviews of each class kept per group.")
 @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True)
+@scoring_options
 @jobs_option
 @executor_options
 @part_format_option
 @click.argument("run_dir", type=click.Path())
 def analyze_command(input_path: str, text_column: str, group_column: str | None, out_dir: str,
-                    keep: int, batch_size: int, jobs: int, executor: str, address: str | None,
+                    keep: int, batch_size: int, file_scoring: "FileScoring",
+                    min_confidence: float, jobs: int, executor: str, address: str | None,
                     part_format: str, run_dir: str) -> None:
     """Score every review of a file with RUN_DIR and summarise it (per group)."""
     if executor == "ray":
         from ..inference.ray_scoring import score_on_ray
 
         result = score_on_ray(run_dir, input_path, out_dir, text_column, group_column, keep,
-                              batch_size, part_format, address=address)
+                              batch_size, part_format, address=address,
+                              options=file_scoring, min_confidence=min_confidence)
     else:
         from ..inference.analysis import analyze
         from ..inference.predictor import Predictor
 
         check_single_file(input_path)
-        result = analyze(Predictor(run_dir), Path(input_path), Path(out_dir), text_column,
-                         group_column, keep, batch_size, jobs)
+        result = analyze(Predictor(run_dir, min_confidence), Path(input_path), Path(out_dir),
+                         text_column, group_column, keep, batch_size, jobs,
+                         options=file_scoring)
     shares = ", ".join(f"{share:.1%} {name}" for name, share in zip(result.classes,
                                                                      result.shares))
     click.echo(f"{out_dir}: {result.scored:,} reviews scored in "
                f"{len(result.groups):,} group(s), {shares}; {result.report.skipped:,} rows "
-               f"skipped; open {out_dir}/report.html")
+               f"skipped; open {Path(out_dir) / 'report.html'}")
 
 
 @click.command("serve")
@@ -61,23 +70,28 @@ def analyze_command(input_path: str, text_column: str, group_column: str | None,
               help="uvicorn worker processes, each loading the model once.")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds a request may take (waiting included); slower ones get 503.")
+@click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=0.0,
+              show_default=True,
+              help="Label a review 'unsure' when its most probable class is less probable "
+                   "than this (calibrated on validation).")
 @click.argument("run_dir", type=click.Path(), required=False)
 def serve_command(host: str, port: int, workers: int, time_limit: float,
-                  run_dir: str | None) -> None:
+                  min_confidence: float, run_dir: str | None) -> None:
     """Serve RUN_DIR (a run folder or an installed model; default: the default model):
     POST /predict (JSON), a page to try reviews at /, the OpenAPI schema at /docs."""
     from ..inference.predictor import Predictor
     from ..inference.serve import make_server, serve_workers
 
-    predictor = Predictor(run_dir)  # a bad run fails here, before any worker starts
-    name = run_dir or "the default model"
+    predictor = Predictor(run_dir, min_confidence)  # a bad run fails before any worker
+    name = predictor.name
 
     def announce(bound: int) -> None:
         click.echo(f"serving {name} on http://{host}:{bound}/ with {workers} worker(s); "
                    "schema at /docs (Ctrl-C stops)")
 
     if workers > 1:
-        serve_workers(str(predictor.run.path), host, port, workers, time_limit, announce)
+        serve_workers(str(predictor.run.path), host, port, workers, time_limit, announce,
+                      min_confidence)
         return
     server = make_server(predictor, host, port, time_limit)
     announce(server.server_port)

@@ -8,7 +8,14 @@ import click
 
 from ..embeddings.training import EmbeddingConfig
 from ..references import open_tokenizer
-from .options import code_option, jobs_option, mirror_option, tokenizer_options_option
+from .options import (
+    code_option,
+    jobs_option,
+    mirror_option,
+    overwrite_option,
+    tokenizer_options_option,
+    trust_pickle_option,
+)
 
 #: the defaults of every option, shown in --help
 DEFAULTS = EmbeddingConfig()
@@ -43,12 +50,15 @@ def embed_group() -> None:
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @jobs_option
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Output folder (default: embeddings/CORPUS-TOKENIZER-ALGODIM).")
+              help="Output folder, new or empty (default: "
+                   "embeddings/CORPUS-TOKENIZER-ALGODIM).")
+@overwrite_option
 def train_command(mirror: str | None, source: str, tokenizer: str,
                   tokenizer_options: dict, algo: str, dim: int, window: int,
                   min_count: int, epochs: int, cbow: bool, seed: int, jobs: int,
-                  out: str | None) -> None:
-    """Pre-train vectors; writes vectors.kv, vectors.txt (word2vec text) and embedding.json."""
+                  out: str | None, overwrite: bool) -> None:
+    """Pre-train vectors; writes vectors.bin and vectors.txt (word2vec binary and text) and
+    embedding.json."""
     from ..embeddings import train_embeddings
 
     ready = open_tokenizer(tokenizer, tokenizer_options)
@@ -58,7 +68,8 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
                              skipgram=not cbow, seed=seed)
     slug = str(source).replace(":", "-").replace("+", "-")
     out_dir = Path(out or f"embeddings/{slug}-{ready.name}-{algo}{dim}")
-    result = train_embeddings(config, out_dir, mirror=mirror, jobs=jobs, tokenizer=ready)
+    result = train_embeddings(config, out_dir, mirror=mirror, jobs=jobs, tokenizer=ready,
+                              overwrite=overwrite)
     meta = result.metadata
     click.echo(f"{out_dir}: {meta['vocab_size']:,} words x {meta['dim']} from "
                f"{meta['documents']:,} documents ({meta['tokens']:,} tokens) in "
@@ -66,6 +77,7 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
 
 
 @embed_group.command("similar")
+@trust_pickle_option
 @click.option("-n", "--top", type=click.IntRange(min=1), default=10, show_default=True)
 @click.argument("vectors_path", metavar="VECTORS", type=click.Path())
 @click.argument("words", nargs=-1, required=True)
@@ -81,6 +93,7 @@ def similar_command(top: int, vectors_path: str, words: tuple[str, ...]) -> None
 
 
 @embed_group.command("export")
+@trust_pickle_option
 @click.option("--projector", type=click.Path(file_okay=False),
               help="Folder for TensorBoard Projector tensor.tsv + metadata.tsv.")
 @click.option("--word2vec", "word2vec_path", type=click.Path(dir_okay=False),

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import click
 
 from ..corpora import MIRROR_ENV, DataSpec
 from ..corpora.files import check_suffix, is_description
+from ..embeddings.vectors import TRUST_PICKLE_ENV
 from ..errors import HansentiError
 from ..ray_cluster import EXECUTORS
 from ..references import parse_options
@@ -24,6 +27,63 @@ code_option = click.option(
     "--code", multiple=True, is_eager=True, expose_value=False, callback=_load_code,
     type=click.Path(dir_okay=False), metavar="FILE.py",
     help="Python file to run first, e.g. one that calls register_tokenizer().")
+
+overwrite_option = click.option(
+    "--overwrite", is_flag=True,
+    help="Replace what hansenti wrote at the output before; a user's other files there "
+         "are kept, and an input is never replaced.")
+
+
+def _trust_pickle(ctx: click.Context, param: click.Parameter, trusted: bool) -> None:
+    if trusted:
+        os.environ[TRUST_PICKLE_ENV] = "1"
+
+
+trust_pickle_option = click.option(
+    "--trust-pickle", is_flag=True, expose_value=False, callback=_trust_pickle,
+    help="Also load gensim's pickled .kv/.model vector files: a pickle can run code when "
+         "loaded, so only for files you trust.")
+
+encoding_option = click.option(
+    "--encoding", default=None, metavar="NAME",
+    help="Text encoding of your files (e.g. cp949 for Korean Windows/Excel files) "
+         "[default: UTF-8, with or without a BOM].")
+
+def scoring_options(command):
+    """What every command that scores a user's reviews takes: how to read their file and
+    name the prediction columns (handed to the command as one ``file_scoring``, a
+    :class:`hansenti.inference.scoring.FileScoring`), and when to answer ``unsure``
+    (``min_confidence``)."""
+    from ..review_files import DEFAULT_MAX_SKIPPED
+
+    @functools.wraps(command)
+    def gathered(*args, prefix: str, encoding: str | None, max_skipped: float,
+                 overwrite: bool, **kwargs):
+        from ..inference.scoring import FileScoring
+
+        return command(*args, file_scoring=FileScoring(prefix, encoding, max_skipped,
+                                                       overwrite), **kwargs)
+
+    options = [
+        encoding_option,
+        click.option("--prefix", default="pred_", show_default=True,
+                     help="Start of the prediction columns' names (pred_label, "
+                          "pred_probability, pred_p_<class>, pred_known); input columns "
+                          "are kept as they are."),
+        click.option("--max-skipped", type=click.FloatRange(0.0, 1.0),
+                     default=DEFAULT_MAX_SKIPPED, show_default=True,
+                     help="Share of unreadable rows (no text, bad quoting, wrong "
+                          "encoding) above which the file fails instead of being scored."),
+        click.option("--min-confidence", type=click.FloatRange(0.0, 1.0), default=0.0,
+                     show_default=True,
+                     help="Label a review 'unsure' when its most probable class is "
+                          "less probable than this (calibrated on validation)."),
+        overwrite_option,
+    ]
+    for option in reversed(options):
+        gathered = option(gathered)
+    return gathered
+
 
 mirror_option = click.option(
     "--mirror", envvar=MIRROR_ENV, type=click.Path(file_okay=False), default=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.core import ParameterSource
@@ -13,7 +14,8 @@ from ..config import TrainConfig
 from ..errors import HansentiError
 from ..installed_runs import is_run_reference
 from ..models import models
-from ..run import RunDir
+from ..run import RunDir, check_run_name
+from ..text import printable
 from .options import (
     check_single_file,
     code_option,
@@ -26,8 +28,13 @@ from .options import (
     mlflow_option,
     parse_options,
     part_format_option,
+    scoring_options,
     tokenizer_options_option,
+    trust_pickle_option,
 )
+
+if TYPE_CHECKING:
+    from ..inference.scoring import FileScoring
 
 #: the defaults of every training option, shown in --help
 DEFAULTS = TrainConfig()
@@ -50,7 +57,9 @@ CORPUS_PARAMETERS = ("corpus", "data", "text_column", "label_column", "label_map
               help="Model hyper-parameter, e.g. -p units=256 -p epochs=5 (repeatable).")
 @click.option("--embeddings", type=click.Path(), default=DEFAULTS.embeddings,
               help="Initialise the embedding layer from these vectors (hansenti embed train "
-                   "output, word2vec .txt/.bin, gensim .kv, fastText .bin).")
+                   "output, word2vec .txt/.bin, GloVe .txt, fastText .bin; gensim .kv only "
+                   "with --trust-pickle).")
+@trust_pickle_option
 @click.option("--freeze/--finetune", "freeze_embeddings", default=DEFAULTS.freeze_embeddings,
               show_default=True,
               help="Keep pre-trained vectors fixed, or train them further.")
@@ -120,7 +129,7 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
         min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
         validation_fraction=validation_fraction, refit=refit, pseudo_labels=pseudo_labels,
         metric=metric, class_weight=class_weight, seed=seed, limit=limit)
-    run_dir = Path(runs_dir) / (name or f"{corpus}-{tokenizer}-{model}")
+    run_dir = Path(runs_dir) / check_run_name(name or f"{corpus}-{tokenizer}-{model}")
     if resume:
         config = resumed_config(click.get_current_context(), config, run_dir)
     try:
@@ -138,13 +147,20 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
 
 def split_run(args: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
     """``predict``'s arguments as (run, texts): the first names a run when it is a run
-    folder or an installed model; a path that does not exist is an error, not a text."""
+    folder or an installed model, and is otherwise a text like the rest (``--`` before
+    texts that start with a dash)."""
     if args and is_run_reference(args[0]):
         return args[0], args[1:]
-    if args and ("/" in args[0] or args[0].startswith(".")) and not Path(args[0]).exists():
-        raise HansentiError(f"no run folder {args[0]}: give a finished run, an installed "
-                            "model's name (hansenti models), or only texts for the default")
+    if len(args) > 1 and looks_like_a_path(args[0]):
+        click.echo(f"note: {printable(args[0])} is not a run folder or an installed model, so it is "
+                   "scored as a text (hansenti models lists the models)", err=True)
     return None, args
+
+
+def looks_like_a_path(text: str) -> bool:
+    """A first argument more likely a mistyped run folder than a review."""
+    return not any(char.isspace() for char in text) and (
+        "/" in text or text.startswith(".")) and not any("가" <= c <= "힣" for c in text)
 
 
 def resumed_config(ctx: click.Context, config: TrainConfig, run_dir: Path) -> TrainConfig | None:
@@ -211,7 +227,9 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
 @click.option("--column", default="text", show_default=True,
               help="Text column (CSV/TSV header, JSON key).")
 @click.option("--output", type=click.Path(),
-              help="Scored CSV to write; with --executor ray a folder of parts.")
+              help="Scored CSV to write (every input column, then the predictions); with "
+                   "--executor ray a folder of parts.")
+@scoring_options
 @click.option("--batch-size", type=click.IntRange(min=1), default=5_000, show_default=True)
 @click.option("--explain", is_flag=True,
               help="Also show the tokens that raised (+) or lowered (-) each score most.")
@@ -219,11 +237,13 @@ def evaluate_command(mirror: str | None, corpus: str | None, data: str | None,
 @executor_options
 @part_format_option
 @click.argument("texts", nargs=-1, metavar="[RUN] [TEXTS]...")
-def predict_command(input_path: str | None, column: str, output: str | None, batch_size: int,
+def predict_command(input_path: str | None, column: str, output: str | None,
+                    file_scoring: "FileScoring", min_confidence: float, batch_size: int,
                     explain: bool, jobs: int, executor: str, address: str | None,
                     part_format: str, texts: tuple[str, ...]) -> None:
-    """Score TEXTS (label and probability), or a whole file with --input/--output. RUN is
-    a run folder or an installed model's name; without one, the default Korean model."""
+    """Score TEXTS (label, calibrated probability), or a whole file with --input/--output.
+    RUN is a run folder or an installed model's name; without one, the default Korean
+    model (trained on movie reviews). Put -- before texts that start with a dash."""
     from ..inference.predictor import Predictor
     from ..inference.scoring import score_file
 
@@ -232,28 +252,34 @@ def predict_command(input_path: str | None, column: str, output: str | None, bat
         raise HansentiError("--input and --output go together")
     if not texts and not input_path:
         raise HansentiError("give review texts to score, or --input FILE --output FILE")
+    if input_path and texts:
+        raise HansentiError("give texts or --input, not both (is the first text a run "
+                            "folder that does not exist?)")
     if executor == "ray":
-        if texts:
-            raise HansentiError("--executor ray scores files: give --input and --output, "
-                                "not texts")
         from ..inference.ray_scoring import score_on_ray
 
         result = score_on_ray(run_dir, input_path, output, column, batch_size=batch_size,
-                              part_format=part_format, summarise=False, address=address)
+                              part_format=part_format, summarise=False, address=address,
+                              options=file_scoring, min_confidence=min_confidence)
         click.echo(f"scored {result.scored:,} reviews -> {output}/parts"
                    + (f" ({result.report.skipped:,} rows skipped)"
                       if result.report.skipped else ""))
         return
     check_single_file(input_path)
-    predictor = Predictor(run_dir)
+    predictor = Predictor(run_dir, min_confidence)
     if input_path:
-        report = score_file(predictor, Path(input_path), Path(output), column, batch_size, jobs)
+        report = score_file(predictor, Path(input_path), Path(output), column, batch_size,
+                            jobs, options=file_scoring)
         click.echo(f"scored {report.rows - report.skipped:,} reviews -> {output}"
                    + (f" ({report.skipped:,} rows skipped)" if report.skipped else ""))
         return
-    probabilities = predictor.predict(texts, n_jobs=jobs)
-    for text, label, row in zip(texts, predictor.labels(probabilities), probabilities):
-        click.echo(f"{label}\t{row.max():.4f}\t{text}")
+    scored = predictor.score(texts, n_jobs=jobs)
+    for index, text in enumerate(texts):
+        click.echo(f"{scored.labels[index]}\t{scored.confidence[index]:.4f}\t"
+                   f"{printable(text)}")
         if explain:
             top = predictor.explain(text).top(6)
             click.echo("\t" + "  ".join(f"{token} {effect:+.3f}" for token, effect in top))
+    warning = predictor.familiarity_warning(scored.known)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)

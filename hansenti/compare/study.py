@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import atomic
 from ..errors import HansentiError
+from ..outputs import check_own_folder
 from ..run import RunDir
 from .ensembles import ensemble_seeds
 from .matrix import (
@@ -97,6 +98,7 @@ def open_study(out_dir: Path, profile: Profile) -> dict:
             raise HansentiError(f"{out_dir} holds a {study.get('profile')!r} study; use another "
                                 f"--out for the {profile.name!r} profile")
         return study
+    check_own_folder(out_dir, [STUDY_FILE])
     study = {"profile": profile.name, "invocations": []}
     atomic.write_json(path, study)
     return study

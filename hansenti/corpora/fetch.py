@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from tqdm.auto import tqdm
 
 from .. import atomic
 from ..errors import CorpusError
+from ..outputs import new_staging
 
 log = logging.getLogger("hansenti")
 
@@ -87,8 +87,13 @@ def ensure_file(remote: RemoteFile, corpus_dir: Path, mirror: Path | None,
                 verify: bool = True, progress: bool | None = None) -> Path:
     """Return the cached copy of ``remote``, fetching and verifying it first if needed."""
     target = corpus_dir / remote.path
-    if recorded_sha256(target):
+    recorded = recorded_sha256(target)
+    if recorded and (recorded in remote.known_sha256 or not verify):
         return target
+    if recorded:
+        raise CorpusError(f"the cached {remote.path} matches no known release (it was accepted "
+                          "once with --no-verify): pass --no-verify again to use it, or delete "
+                          f"{target} and fetch again")
     if mirror is not None:
         source = mirror / remote.path
         if not source.is_file():
@@ -135,7 +140,7 @@ def safe_extract(archive: Path, destination: Path) -> Path:
     land outside it (absolute paths, ``..``, links out, devices)."""
     if destination.is_dir():
         return destination
-    staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", dir=destination.parent))
+    staging = new_staging(destination)
     try:
         with tarfile.open(archive) as tar:
             members = tar.getmembers()

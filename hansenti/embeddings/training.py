@@ -16,6 +16,7 @@ from ..cache import TokenCache, fit_cached
 from ..corpora import CorpusReference, Review, open_corpus
 from ..errors import HansentiError
 from ..faults import failpoint
+from ..outputs import check_output_folder, output_folder
 from ..parallel import available_cores
 from ..tokenizer import Tokenizer, create_tokenizer
 from .vectors import (
@@ -81,9 +82,12 @@ def check_no_test_ids(records: list[Review], test: list[Review]) -> None:
 
 
 def train_embeddings(config: EmbeddingConfig, out_dir: str | Path, mirror: str | None = None,
-                     jobs: int = 1, tokenizer: Tokenizer | None = None) -> EmbeddingResult:
+                     jobs: int = 1, tokenizer: Tokenizer | None = None,
+                     overwrite: bool = False) -> EmbeddingResult:
     """Tokenize ``config.source`` (through the token cache), train gensim vectors and write
-    ``vectors.kv``, ``vectors.txt`` and ``embedding.json`` into ``out_dir`` atomically."""
+    ``vectors.bin`` (word2vec binary), ``vectors.txt`` and ``embedding.json`` into
+    ``out_dir`` (new, empty, or hansenti's own with ``overwrite``) atomically."""
+    check_output_folder(out_dir, overwrite, option="--out")
     if config.algo not in ("word2vec", "fasttext"):
         raise HansentiError(f"--algo must be word2vec or fasttext, not {config.algo!r}")
     records = training_records(config.source, mirror)
@@ -104,8 +108,8 @@ def train_embeddings(config: EmbeddingConfig, out_dir: str | Path, mirror: str |
         # tokenizing: its cost when first computed, even if the cache served it now
         "seconds": {"tokenize": cache.compute_seconds, "train": train_seconds},
     }
-    with atomic.staged_directory(out_dir) as staging:
-        model.wv.save(str(staging / VECTORS_FILE))
+    with output_folder(out_dir, overwrite, option="--out") as staging:
+        model.wv.save_word2vec_format(str(staging / VECTORS_FILE), binary=True)
         write_word2vec_text(model.wv, staging / WORD2VEC_TEXT_FILE)
         atomic.write_json(staging / METADATA_FILE, metadata)
     log.info("%s vectors: %d words x %d dims from %d documents in %.0f s -> %s", config.algo,

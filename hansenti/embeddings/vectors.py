@@ -3,8 +3,10 @@ matrix of a run's vocabulary (with coverage), and export for inspection."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +22,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hansenti")
 
-VECTORS_FILE = "vectors.kv"
+#: an embedding folder's vectors, in word2vec's binary format (no pickle)
+VECTORS_FILE = "vectors.bin"
+#: what older hansenti folders held: gensim's pickle, loaded only when trusted
+PICKLED_VECTORS_FILE = "vectors.kv"
+#: set to 1 (``--trust-pickle``) to load gensim's pickled ``.kv``/``.model`` files
+TRUST_PICKLE_ENV = "HANSENTI_TRUST_PICKLE"
 WORD2VEC_TEXT_FILE = "vectors.txt"
 METADATA_FILE = "embedding.json"
 FASTTEXT_MAGIC = 793712314  # first int32 of a Facebook fastText .bin
@@ -30,17 +37,27 @@ def vectors_path(path: str | Path) -> Path:
     """The vectors file of ``path``: itself, or the ``vectors.kv`` of an embedding folder."""
     path = Path(path)
     if path.is_dir():
-        path = path / VECTORS_FILE
+        path = next((path / name for name in (VECTORS_FILE, WORD2VEC_TEXT_FILE,
+                                              PICKLED_VECTORS_FILE)
+                     if (path / name).is_file()), path / VECTORS_FILE)
     if not path.is_file():
         raise HansentiError(f"no word vectors at {path}: train some with hansenti embed train, "
-                            "or give a word2vec/fastText/.kv file")
+                            "or give a word2vec (.txt/.bin), GloVe (.txt) or fastText .bin file")
     return path
 
 
-def load_vectors(path: str | Path) -> "KeyedVectors":
-    """KeyedVectors from an embedding folder, a gensim ``.kv``/``.model``, a word2vec text
-    (``.txt``/``.vec``, optionally ``.gz``) or binary file, or a Facebook fastText ``.bin``
-    (which keeps its subword vectors for unseen words)."""
+def pickle_trusted() -> bool:
+    """Whether the user allowed gensim's pickled formats (``--trust-pickle``)."""
+    return os.environ.get(TRUST_PICKLE_ENV, "") not in ("", "0")
+
+
+def load_vectors(path: str | Path, limit: int | None = None) -> "KeyedVectors":
+    """KeyedVectors from an embedding folder, a word2vec text (``.txt``/``.vec``,
+    optionally ``.gz``; GloVe's header-less text too) or binary file, or a Facebook
+    fastText ``.bin`` (which keeps its subword vectors for unseen words). gensim's own
+    ``.kv``/``.model`` files are pickles, which can run code when loaded: they are read
+    only when the user trusts them (``--trust-pickle``, :data:`TRUST_PICKLE_ENV`).
+    ``limit``: only the first vectors of a word2vec or GloVe file (a quick check)."""
     from gensim.models import KeyedVectors
     from gensim.models.fasttext import load_facebook_vectors
     from gensim.utils import SaveLoad
@@ -49,15 +66,22 @@ def load_vectors(path: str | Path) -> "KeyedVectors":
     suffixes = "".join(path.suffixes[-2:]).lower()
     try:
         if path.suffix in (".kv", ".model"):
+            if not pickle_trusted():
+                raise HansentiError(
+                    f"{path} is a gensim pickle, which can run code when loaded: add "
+                    "--trust-pickle if you trust where it came from, or convert it to "
+                    "word2vec format (KeyedVectors.save_word2vec_format)")
             loaded = SaveLoad.load(str(path))
             vectors = getattr(loaded, "wv", loaded)
         elif path.suffix == ".bin":
             with open(path, "rb") as handle:
                 magic = int.from_bytes(handle.read(4), "little")
             vectors = (load_facebook_vectors(str(path)) if magic == FASTTEXT_MAGIC
-                       else KeyedVectors.load_word2vec_format(str(path), binary=True))
+                       else KeyedVectors.load_word2vec_format(str(path), binary=True,
+                                                              limit=limit))
         elif suffixes.endswith((".txt", ".vec", ".txt.gz", ".vec.gz")):
-            vectors = KeyedVectors.load_word2vec_format(str(path), binary=False)
+            vectors = KeyedVectors.load_word2vec_format(str(path), binary=False, limit=limit,
+                                                        no_header=not has_header(path))
         else:
             raise HansentiError(f"{path}: unknown vectors format; use .kv, .model, .txt, "
                                 ".vec or .bin")
@@ -69,6 +93,15 @@ def load_vectors(path: str | Path) -> "KeyedVectors":
     if not isinstance(vectors, KeyedVectors):
         raise HansentiError(f"{path} holds a {type(vectors).__name__}, not word vectors")
     return vectors
+
+
+def has_header(path: Path) -> bool:
+    """Whether a vectors text file starts with word2vec's "count dims" line (GloVe's
+    files start with the first vector)."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
+        fields = handle.readline().split()
+    return len(fields) == 2 and all(field.isdigit() for field in fields)
 
 
 def metadata_of(path: str | Path) -> dict[str, Any]:

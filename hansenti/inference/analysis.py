@@ -18,9 +18,10 @@ from .. import atomic
 from ..errors import HansentiError
 from ..faults import failpoint
 from ..metrics import wilson_interval
+from ..outputs import output_folder
 from ..review_files import ReadReport, ReviewRow
-from .predictor import Predictor
-from .scoring import score_file
+from .predictor import Predictor, Scored
+from .scoring import FileScoring, score_file
 
 ALL = "(all)"
 HISTOGRAM_BINS = 40
@@ -209,18 +210,21 @@ class Analysis:
 
 def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str = "text",
             group_column: str | None = None, keep: int = 5, batch_size: int = 5_000,
-            n_jobs: int = 1, html_groups: int = 12) -> Analysis:
+            n_jobs: int = 1, html_groups: int = 12,
+            options: FileScoring = FileScoring()) -> Analysis:
     """Score ``source`` and write scored.csv, summary.csv, extremes.csv, aspects.csv and
-    report.html into ``out_dir``; the folder appears complete or not at all."""
+    report.html into ``out_dir`` (new, empty, or with ``options.overwrite`` one whose
+    earlier analysis files are replaced); the files appear complete or not at all."""
     result = Analysis(predictor.classes, keep)
 
-    def collect(rows: Sequence[ReviewRow], docs: list[list[str]], scores: np.ndarray) -> None:
+    def collect(rows: Sequence[ReviewRow], scored: Scored) -> None:
         failpoint("analyze.batch")
-        result.add(rows, docs, scores, text_column, group_column, source.name)
+        result.add(rows, scored.tokens, scored.probabilities, text_column, group_column,
+                   source.name)
 
-    with atomic.staged_directory(out_dir) as staging:
+    with output_folder(out_dir, options.overwrite, inputs=[source]) as staging:
         result.report = score_file(predictor, source, staging / "scored.csv", text_column,
-                                   batch_size, n_jobs, on_batch=collect)
+                                   batch_size, n_jobs, on_batch=collect, options=options)
         write_analysis(result, predictor, staging, source.name, html_groups)
     return result
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
+from ..calibration import Calibration
 from ..models.base import Classifier
 
 
@@ -31,12 +32,26 @@ class Explanation:
                            for token, contribution in zip(self.tokens, self.contributions)]}
 
 
-def occlusion(classifier: Classifier, tokens: list[str], classes: Sequence[str]) -> Explanation:
+#: token-dropped variants scored per batch, between two looks at the clock
+VARIANT_BATCH = 64
+
+
+def occlusion(classifier: Classifier, tokens: list[str], classes: Sequence[str],
+              calibration: Calibration | None = None,
+              check: Callable[[], None] | None = None) -> Explanation:
     """The probability of one class for ``tokens`` — the second (positive) of two, else
-    the most probable — and for each token the drop in it when that token is removed
-    (all variants scored in one batch)."""
+    the most probable — and for each token the drop in it when that token is removed.
+    The variants are scored in batches, calling ``check`` (which may raise to stop: a
+    deadline) before each: a long review has as many variants as tokens."""
+    calibration = calibration or Calibration()
     variants = [tokens, *(tokens[:i] + tokens[i + 1:] for i in range(len(tokens)))]
-    probabilities = classifier.predict_proba(variants)
+    rows = []
+    for start in range(0, len(variants), VARIANT_BATCH):
+        if check:
+            check()
+        rows.append(calibration.apply(classifier.predict_proba(
+            variants[start:start + VARIANT_BATCH])))
+    probabilities = np.concatenate(rows)
     column = 1 if len(classes) == 2 else int(probabilities[0].argmax())
     full = float(probabilities[0, column])
     return Explanation(classes[column], full, list(tokens),

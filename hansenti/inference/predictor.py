@@ -1,31 +1,71 @@
-"""A finished run loaded to score texts: ``hansenti.load("runs/x").predict([...])``."""
+"""A finished run loaded to score texts: ``hansenti.load("runs/x").predict([...])``.
+
+Every route that scores reviews — texts and files at the command line, ``analyze``, the
+HTTP service, the Ray scorer, ``evaluate``, ``distil`` — goes through :meth:`Predictor.score`
+(or :meth:`Predictor.score_tokens` for tokens already cached): prepare (the tokenizer's
+contract bounds each text) → score (the model, then the run's calibration) → one
+:class:`Scored` batch. So one review gets one answer, whatever the route.
+"""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from ..errors import RunDirError
-from ..installed_runs import resolve_run
+from ..calibration import UNSURE, Calibration
+from ..errors import HansentiError, RunDirError
+from ..familiarity import Familiarity, known_shares
+from ..installed_runs import DEFAULT_MODEL, resolve_run
 from ..models import models
 from ..run import CLASSES_FILE, TOKENIZER_DIR, RunDir
-from ..text import review_limit, shorten, shorten_all
 from ..tokenizer import Tokenizer, load_tokenizer
+from ..vocab import VOCAB_FILE, Vocab
 
 if TYPE_CHECKING:
     from .explain import Explanation
+
+log = logging.getLogger("hansenti")
+
+
+@dataclass
+class Scored:
+    """A batch of texts through the scoring path, row for row."""
+
+    #: calibrated probabilities: one row per text, one column per class
+    probabilities: np.ndarray
+    #: the most probable class, or ``unsure`` under the predictor's ``min_confidence``
+    labels: list[str]
+    #: the tokens each text was scored on
+    tokens: list[list[str]]
+    #: per text, the share of its tokens the run's vocabulary knows (NaN: no tokens)
+    known: np.ndarray
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """The probability of each text's most probable class."""
+        return self.probabilities.max(axis=1) if len(self.probabilities) else np.zeros(0)
 
 
 class Predictor:
     """A finished run, ready to score texts: ``hansenti.load("runs/x").predict([...])``."""
 
-    def __init__(self, run_dir: str | Path | None = None) -> None:
-        """Load a run folder, an installed model by name, or (None) the default model."""
+    def __init__(self, run_dir: str | Path | None = None, min_confidence: float = 0.0) -> None:
+        """Load a run folder, an installed model by name, or (None) the default model;
+        texts whose top probability is under ``min_confidence`` are labelled ``unsure``."""
+        if not 0.0 <= min_confidence <= 1.0:
+            raise HansentiError(f"--min-confidence must be between 0 and 1, not "
+                                f"{min_confidence}")
         run = RunDir(resolve_run(run_dir))
         self.config = run.finished_config()
         self.run = run
+        #: what the user called it: an installed model's name, or the run folder's name
+        self.name = (run.path.name if run_dir is not None and Path(run_dir) == run.path
+                     else str(run_dir or DEFAULT_MODEL))
+        self.min_confidence = min_confidence
         self.tokenizer: Tokenizer = load_tokenizer(run.path / TOKENIZER_DIR)
         self.classes = run.classes()
         self.classifier = models.get(self.config.model)(self.config)
@@ -34,28 +74,50 @@ class Predictor:
             raise RunDirError(f"{run.path}: the model predicts {self.classifier.n_classes} "
                               f"classes but {CLASSES_FILE} names {len(self.classes)}: "
                               "train the run again")
+        self.calibration = Calibration.load(run.path)
+        self.familiarity = Familiarity.from_metrics(run.metrics())
+        self.vocab = Vocab.load(run.path / VOCAB_FILE) if self.familiarity else None
+
+    def score(self, texts: Sequence[str], n_jobs: int = 1) -> Scored:
+        """Tokenize (bounded by the tokenizer's contract) and score ``texts``."""
+        docs = self.tokenizer.tokenize_batch(list(texts), n_jobs=n_jobs, progress=False)
+        return self.score_tokens(docs)
+
+    def score_tokens(self, docs: list[list[str]]) -> Scored:
+        """Score texts already tokenized by this run's tokenizer."""
+        probabilities = self.calibration.apply(self.classifier.predict_proba(docs))
+        known = (known_shares(docs, self.vocab) if self.vocab is not None
+                 else np.full(len(docs), np.nan))
+        return Scored(probabilities, self.labels(probabilities), docs, known)
 
     def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
-        """Probabilities: one row per text, one column per class (``classes``)."""
-        bounded = shorten_all(texts, self.tokenizer)[0]
-        docs = self.tokenizer.tokenize_batch(bounded, n_jobs=n_jobs, progress=False)
-        return self.classifier.predict_proba(docs)
+        """Calibrated probabilities: one row per text, one column per class (``classes``)."""
+        return self.score(texts, n_jobs).probabilities
 
-    def explain(self, text: str) -> "Explanation":
+    def explain(self, text: str, check: Callable[[], None] | None = None) -> "Explanation":
         """The probability of ``text``'s class (binary: of the second, positive class) and
-        each token's contribution to it (occlusion)."""
+        each token's contribution to it (occlusion); ``check`` is called between batches
+        of the work and may raise to stop it (a deadline)."""
         from .explain import occlusion
 
-        return occlusion(self.classifier,
-                         self.tokenizer.tokenize(shorten(text, review_limit(self.tokenizer))),
-                         self.classes)
+        return occlusion(self.classifier, self.tokenizer.tokenize(text), self.classes,
+                         self.calibration, check)
 
     def labels(self, probabilities: np.ndarray) -> list[str]:
-        """The most probable class of each row."""
-        return [self.classes[index] for index in np.asarray(probabilities).argmax(axis=1)]
+        """The most probable class of each row, or ``unsure`` under ``min_confidence``."""
+        probabilities = np.asarray(probabilities)
+        if not len(probabilities):
+            return []
+        best = probabilities.argmax(axis=1)
+        sure = probabilities.max(axis=1) >= self.min_confidence
+        return [self.classes[index] if ok else UNSURE for index, ok in zip(best, sure)]
+
+    def familiarity_warning(self, known: np.ndarray, what: str = "texts") -> str | None:
+        """One line when too many scored texts are unlike the run's validation reviews."""
+        return self.familiarity.warning(known, what) if self.familiarity else None
 
 
-def load(run_dir: str | Path | None = None) -> Predictor:
+def load(run_dir: str | Path | None = None, min_confidence: float = 0.0) -> Predictor:
     """Load a finished run folder or an installed model by name for prediction; without
     one, the default Korean model (``hansenti models`` lists what is installed)."""
-    return Predictor(run_dir)
+    return Predictor(run_dir, min_confidence)

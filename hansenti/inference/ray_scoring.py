@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import atomic
 from ..errors import HansentiError
+from ..outputs import output_folder
 from ..parallel import gc_paused, progress_bar
 from ..ray_cluster import (
     cluster_cpus,
@@ -34,8 +35,8 @@ from ..ray_cluster import (
 )
 from ..review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
 from .analysis import Analysis, write_analysis
-from .predictor import Predictor
-from .scoring import score_columns
+from .predictor import Predictor, Scored
+from .scoring import FileScoring, check_collisions, prediction_columns, prediction_names
 
 log = logging.getLogger("hansenti")
 
@@ -53,25 +54,30 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
                  text_column: str = "text", group_column: str | None = None, keep: int = 5,
                  batch_size: int = 5_000, part_format: str = "parquet",
                  summarise: bool = True, address: str | None = None,
-                 cpus_per_actor: float = 1.0, progress: bool | None = None) -> Analysis:
+                 cpus_per_actor: float = 1.0, progress: bool | None = None,
+                 options: FileScoring = FileScoring(),
+                 min_confidence: float = 0.0) -> Analysis:
     """Score every review of ``inputs`` (a file, folder or glob) into ``out_dir/parts``;
     with ``summarise`` also write summary.csv, extremes.csv, aspects.csv and report.html as
-    local ``analyze`` does. The folder appears complete or not at all."""
+    local ``analyze`` does. ``out_dir`` is new, empty or (``overwrite``) hansenti's own,
+    as :func:`hansenti.outputs.output_folder` says; its files appear complete or not at all."""
     require_ray()
     if part_format not in PART_FORMATS:
         raise HansentiError(f"unknown part format {part_format!r}; use {' or '.join(PART_FORMATS)}")
     files = review_paths(inputs)
-    check_headers(files, text_column, group_column)
-    predictor = Predictor(run)  # a bad run fails here, before the cluster is asked
+    predictor = Predictor(run, min_confidence)  # a bad run fails here, before Ray starts
+    check_headers(files, text_column, group_column, options.encoding, predictor.classes,
+                  options.prefix)
     names = file_names(files)
     label = names[0] if len(names) == 1 else f"{len(names)} files in {inputs}"
     total = Analysis(predictor.classes, keep, report=ReadReport(label))
     out_dir = Path(out_dir).resolve()
-    with ray_session(address) as ray, ray_data_settings(ray), \
-            atomic.staged_directory(out_dir) as staging:
+    with output_folder(out_dir, options.overwrite, inputs=files) as staging, \
+            ray_session(address) as ray, ray_data_settings(ray):
         (staging / PARTS_DIR).mkdir()
         actors = max(1, int(cluster_cpus(ray) // cpus_per_actor))
-        rows = review_rows(ray, files, names, text_column, group_column, batch_size)
+        rows = review_rows(ray, files, names, text_column, group_column, batch_size,
+                           options.encoding)
         tallies = rows.map_batches(
             _ScoreBatches, batch_size=batch_size, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=actors,
@@ -81,7 +87,8 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
                 "run": str(predictor.run.path.resolve()), "parts": str(staging / PARTS_DIR),
                 "part_format": part_format, "text_column": text_column,
                 "group_column": group_column if summarise else None, "keep": keep,
-                "summarise": summarise, "context": task_context(), "cpus": cpus_per_actor})
+                "summarise": summarise, "context": task_context(), "cpus": cpus_per_actor,
+                "prefix": options.prefix, "min_confidence": min_confidence})
         with progress_bar(None, f"scoring on Ray ({actors} actors)", progress) as bar:
             for batch in run_stream(ray, tallies):
                 for blob in batch["tally"]:
@@ -89,6 +96,7 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
                         part = pickle.loads(blob)
                         total.merge(part)
                     bar.update(part.scored)
+        total.report.check_skipped(options.max_skipped)
         if summarise:
             write_analysis(total, predictor, staging, label)
     total.report.log()
@@ -96,7 +104,8 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
 
 
 def review_rows(ray: Any, files: list[Path], names: list[str], text_column: str,
-                group_column: str | None, rows_per_block: int) -> Any:
+                group_column: str | None, rows_per_block: int,
+                encoding: str | None = None) -> Any:
     """The read stage: one task per file, its usable rows in blocks (and its read report
     as a last row); under :func:`ray_data_settings` a big file leaves in many blocks."""
     source = ray.data.from_items([{"path": str(path.resolve()), "name": name}
@@ -104,7 +113,7 @@ def review_rows(ray: Any, files: list[Path], names: list[str], text_column: str,
                                  override_num_blocks=len(files))
     return source.map_batches(_read_files, batch_size=1, batch_format="numpy", num_cpus=0,
                               fn_kwargs={"text_column": text_column,
-                                         "group_column": group_column,
+                                         "group_column": group_column, "encoding": encoding,
                                          "rows_per_block": rows_per_block})
 
 
@@ -142,11 +151,16 @@ def ray_data_settings(ray: Any) -> Iterator[None]:
         logger.setLevel(saved_level)
 
 
-def check_headers(files: list[Path], text_column: str, group_column: str | None) -> None:
-    """Fail before any task starts when a file lacks a column (each file's first row)."""
+def check_headers(files: list[Path], text_column: str, group_column: str | None,
+                  encoding: str | None, classes: tuple[str, ...], prefix: str) -> None:
+    """Fail before any task starts when a file lacks a column, is not in its encoding,
+    or has a column named like a prediction column (each file's first row)."""
     required = (group_column,) if group_column else ()
     for path in files:
-        next(read_reviews(path, text_column, ReadReport(path.name), required), None)
+        row = next(read_reviews(path, text_column, ReadReport(path.name), required,
+                                encoding), None)
+        if row is not None:
+            check_collisions(row.columns, classes, prefix)
 
 
 def file_names(files: list[Path]) -> list[str]:
@@ -158,12 +172,14 @@ def file_names(files: list[Path]) -> list[str]:
 
 
 def _read_files(batch: dict[str, np.ndarray], text_column: str, group_column: str | None,
-                rows_per_block: int) -> Iterator[dict[str, np.ndarray]]:
+                rows_per_block: int, encoding: str | None
+                ) -> Iterator[dict[str, np.ndarray]]:
     """Read task: each file's usable rows in blocks, then its read report as one row."""
     required = (group_column,) if group_column else ()
     for path, name in zip(batch["path"], batch["name"]):
         report = ReadReport(str(name))
-        for rows in batched(read_reviews(path, text_column, report, required), rows_per_block):
+        for rows in batched(read_reviews(path, text_column, report, required, encoding),
+                            rows_per_block):
             yield _block(name, REVIEW, [row.line for row in rows],
                          [pickle.dumps(row.columns) for row in rows])
         yield _block(name, REPORT, [0], [pickle.dumps({"rows": report.rows, "skipped":
@@ -184,12 +200,13 @@ class _ScoreBatches:
 
     def __init__(self, run: str, parts: str, part_format: str, text_column: str,
                  group_column: str | None, keep: int, summarise: bool,
-                 context: dict[str, Any], cpus: float) -> None:
+                 context: dict[str, Any], cpus: float, prefix: str,
+                 min_confidence: float) -> None:
         enter_task(context, cpus)
-        self.predictor = Predictor(run)
+        self.predictor = Predictor(run, min_confidence)
         self.parts, self.part_format = Path(parts), part_format
         self.text_column, self.group_column = text_column, group_column
-        self.keep, self.summarise = keep, summarise
+        self.keep, self.summarise, self.prefix = keep, summarise, prefix
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         with gc_paused():
@@ -204,29 +221,28 @@ class _ScoreBatches:
                 tally.report.merge(ReadReport(str(name), **pickle.loads(columns)))
             else:
                 by_file[str(name)].append(ReviewRow(int(line), pickle.loads(columns)))
-        scored = []
+        parts = []
         for name, rows in by_file.items():
-            docs = self.predictor.tokenizer.tokenize_batch(
-                [row.columns[self.text_column] for row in rows], progress=False)
-            scores = self.predictor.classifier.predict_proba(docs)
+            scored = self.predictor.score([row.columns[self.text_column] for row in rows])
             if self.summarise:
-                tally.add(rows, docs, scores, self.text_column, self.group_column, name)
+                tally.add(rows, scored.tokens, scored.probabilities, self.text_column,
+                          self.group_column, name)
             else:
-                tally.class_totals += np.bincount(scores.argmax(axis=1),
+                tally.class_totals += np.bincount(scored.probabilities.argmax(axis=1),
                                                   minlength=len(tally.classes))
-            scored.append((name, rows, scores))
-        if scored:
-            self.write_part(scored)
+            parts.append((name, rows, scored))
+        if parts:
+            self.write_part(parts)
         return {"tally": np.array([pickle.dumps(tally)], dtype=object)}
 
-    def write_part(self, scored: list[tuple[str, list[ReviewRow], np.ndarray]]) -> None:
-        """One part file: source_file, each row's columns, label, probability, p_<class>."""
-        classes = self.predictor.classes
+    def write_part(self, parts: list[tuple[str, list[ReviewRow], Scored]]) -> None:
+        """One part file: source_file, each row's columns and the prediction columns."""
+        classes, prefix = self.predictor.classes, self.prefix
         records = []
-        for name, rows, scores in scored:
+        for name, rows, scored in parts:
             records += [{"source_file": name, **row.columns,
-                         **score_columns(classes, probabilities)}
-                        for row, probabilities in zip(rows, scores)]
+                         **prediction_columns(classes, scored, index, prefix)}
+                        for index, row in enumerate(rows)]
         fields = list(dict.fromkeys(key for record in records for key in record))
         path = self.parts / f"part-{uuid.uuid4().hex}.{self.part_format}"
         if self.part_format == "csv":
@@ -238,15 +254,15 @@ class _ScoreBatches:
         import pyarrow
         import pyarrow.parquet
 
-        table = pyarrow.Table.from_pylist(records, schema=part_schema(fields, classes))
+        table = pyarrow.Table.from_pylist(records, schema=part_schema(fields, classes, prefix))
         with atomic.atomic_open(path, "wb") as handle:
             pyarrow.parquet.write_table(table, handle)
 
 
-def part_schema(fields: list[str], classes: tuple[str, ...]) -> Any:
+def part_schema(fields: list[str], classes: tuple[str, ...], prefix: str) -> Any:
     """Text columns as strings, the scores as doubles."""
     import pyarrow
 
-    scores = {"probability", *(f"p_{c}" for c in classes)}
+    scores = set(prediction_names(classes, prefix)) - {f"{prefix}label"}
     return pyarrow.schema([(name, pyarrow.float64() if name in scores else pyarrow.string())
                            for name in fields])

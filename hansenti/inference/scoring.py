@@ -1,55 +1,117 @@
-"""Scoring review files of any size in batches, writing the result atomically."""
+"""Scoring review files of any size in batches, writing the result atomically.
+
+The output keeps every input column and the rows' order, and adds the prediction under a
+prefix (``pred_`` by default): ``pred_label``, ``pred_probability``, ``pred_p_<class>``
+and ``pred_known`` (the share of the review's tokens the model knows). A prediction column
+whose name the input already uses is refused, never written over the user's column.
+"""
 
 from __future__ import annotations
 
 import csv
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
 from .. import atomic
+from ..errors import HansentiError
+from ..outputs import check_output_file
 from ..parallel import progress_bar
-from ..review_files import ReadReport, ReviewRow, batched, read_reviews
-from .predictor import Predictor
+from ..review_files import DEFAULT_MAX_SKIPPED, ReadReport, ReviewRow, batched, read_reviews
+from .predictor import Predictor, Scored
 
 log = logging.getLogger("hansenti")
 
-#: called with each scored batch: its rows, token lists and probabilities
-BatchHook = Callable[[Sequence[ReviewRow], list[list[str]], np.ndarray], None]
+#: what prediction columns start with unless ``--prefix`` says otherwise
+DEFAULT_PREFIX = "pred_"
+
+#: called with each scored batch: its rows and their scores
+BatchHook = Callable[[Sequence[ReviewRow], Scored], None]
+
+
+@dataclass(frozen=True)
+class FileScoring:
+    """How a user's review file is read and its predictions written."""
+
+    #: what the prediction columns' names start with
+    prefix: str = DEFAULT_PREFIX
+    #: the file's text encoding (None: UTF-8, with or without a byte-order mark)
+    encoding: str | None = None
+    #: share of unreadable rows above which the file fails instead of being scored
+    max_skipped: float = DEFAULT_MAX_SKIPPED
+    #: whether an existing output (hansenti's own, never an input) may be replaced
+    overwrite: bool = False
+
+
+def prediction_names(classes: Sequence[str], prefix: str = DEFAULT_PREFIX) -> list[str]:
+    """The columns scoring adds, in order."""
+    return [f"{prefix}label", f"{prefix}probability", *(f"{prefix}p_{c}" for c in classes),
+            f"{prefix}known"]
+
+
+def prediction_columns(classes: Sequence[str], scored: Scored, index: int,
+                       prefix: str = DEFAULT_PREFIX) -> dict[str, object]:
+    """What scoring adds to row ``index`` of a scored batch."""
+    scores, known = scored.probabilities[index], scored.known[index]
+    return {f"{prefix}label": scored.labels[index],
+            f"{prefix}probability": round(float(scores.max()), 6),
+            **{f"{prefix}p_{name}": round(float(p), 6) for name, p in zip(classes, scores)},
+            f"{prefix}known": None if np.isnan(known) else round(float(known), 4)}
+
+
+def check_collisions(columns: Iterable[str], classes: Sequence[str], prefix: str) -> None:
+    """Refuse a prediction column the input already has: the user's data stays theirs."""
+    taken = [name for name in prediction_names(classes, prefix) if name in set(columns)]
+    if taken:
+        raise HansentiError(f"the input already has a column {taken[0]!r}: choose another "
+                            f"--prefix for the prediction columns (now {prefix!r})")
 
 
 def score_file(predictor: Predictor, source: Path, target: Path, column: str = "text",
-               batch_size: int = 5_000, n_jobs: int = 1,
-               on_batch: BatchHook | None = None) -> ReadReport:
-    """Write ``source``'s usable rows plus ``label`` (the most probable class), its
-    ``probability`` and one ``p_<class>`` column per class to ``target`` (CSV); rows
-    without text, badly quoted or not UTF-8 are skipped and reported by line."""
+               batch_size: int = 5_000, n_jobs: int = 1, on_batch: BatchHook | None = None,
+               options: FileScoring = FileScoring()) -> ReadReport:
+    """Write ``source``'s usable rows plus the prediction columns to ``target`` (CSV);
+    rows without text, badly quoted or not in the file's encoding are skipped and
+    reported by line, and more than ``options.max_skipped`` of them fail the whole file
+    (nothing is written). ``target`` is never ``source``, nor an existing file without
+    ``options.overwrite``."""
+    check_output_file(target, options.overwrite, inputs=[source])
+    prefix = options.prefix
     report = ReadReport(source.name)
-    rows = read_reviews(source, column, report)
+    rows = read_reviews(source, column, report, encoding=options.encoding)
+    known: list[np.ndarray] = []
     with atomic.atomic_open(target, "w", newline="") as handle, \
             progress_bar(None, f"scoring {source.name}") as bar:
         writer = None
         for batch in batched(rows, batch_size):
-            docs = predictor.tokenizer.tokenize_batch([row.columns[column] for row in batch],
-                                                      n_jobs=n_jobs, progress=False)
-            probabilities = predictor.classifier.predict_proba(docs)
+            columns = list(dict.fromkeys(key for row in batch for key in row.columns))
+            check_collisions(columns, predictor.classes, prefix)
+            scored = predictor.score([row.columns[column] for row in batch], n_jobs=n_jobs)
             if writer is None:
-                fields = [*batch[0].columns, *score_columns(predictor.classes, probabilities[0])]
-                writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+                fields = [*columns, *prediction_names(predictor.classes, prefix)]
+                writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore",
+                                        restval="")
                 writer.writeheader()
-            for row, scores in zip(batch, probabilities):
-                writer.writerow({**row.columns, **score_columns(predictor.classes, scores)})
+            for index, row in enumerate(batch):
+                writer.writerow({**row.columns, **prediction_columns(predictor.classes, scored,
+                                                                     index, prefix)})
+            known.append(scored.known)
             if on_batch:
-                on_batch(batch, docs, probabilities)
+                on_batch(batch, scored)
             bar.update(len(batch))
+        report.check_skipped(options.max_skipped)
     report.log()
+    warn_if_unfamiliar(predictor, np.concatenate(known) if known else np.zeros(0),
+                       f"reviews of {source.name}")
     return report
 
 
-def score_columns(classes: Sequence[str], scores: np.ndarray) -> dict[str, object]:
-    """What scoring adds to a row: ``label``, its ``probability`` and ``p_<class>``."""
-    best = int(scores.argmax())
-    return {"label": classes[best], "probability": round(float(scores[best]), 6),
-            **{f"p_{name}": round(float(p), 6) for name, p in zip(classes, scores)}}
+def warn_if_unfamiliar(predictor: Predictor, known: np.ndarray, what: str) -> str | None:
+    """Log (and return) the familiarity warning of a scored batch or file, if any."""
+    warning = predictor.familiarity_warning(known, what)
+    if warning:
+        log.warning("%s", warning)
+    return warning

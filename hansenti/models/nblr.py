@@ -11,6 +11,8 @@ import gzip
 import json
 import logging
 import os
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -237,9 +239,10 @@ class NBLRClassifier(Classifier):
                 self.C = float(data["C"][0])
                 self.chosen_weight = str(data["class_weight"][0]) if "class_weight" in data \
                     else "none"
-        except (OSError, ValueError, KeyError, EOFError) as error:
-            raise RunDirError(f"nblr files in {directory} are missing or corrupt ({error}): "
-                              "train the run again") from error
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile,
+                zlib.error) as error:
+            raise RunDirError(f"nblr files in {directory} ({WEIGHTS_FILE}, {NGRAMS_FILE}) are "
+                              f"missing or corrupt ({error}): train the run again") from error
         self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}
         self.vectorizer = None
         self.n_classes = 2 if len(self.ratios) == 1 else len(self.ratios)

@@ -22,8 +22,9 @@ from ..cache import TokenCache
 from ..corpora import CorpusReference, Review, referenced_reviews
 from ..errors import HansentiError
 from ..inference.predictor import Predictor
+from ..outputs import check_own_folder
 from ..run import RunDir
-from .pseudo_labels import PseudoLabels, write_pseudo_labels
+from .pseudo_labels import INFO_FILE, LABELS_FILE, PseudoLabels, write_pseudo_labels
 from .splits import labels_of, load_splits, split_key
 
 log = logging.getLogger("hansenti")
@@ -64,7 +65,7 @@ def teacher_probabilities(run_dirs: Sequence[Path], texts: Sequence[str], label:
         log.info("teacher %d/%d %s: scoring %d reviews", number, len(run_dirs), run_dir,
                  len(texts))
         docs = TokenCache().tokenize(predictor.tokenizer, texts, label, n_jobs=jobs)
-        columns.append(predictor.classifier.predict_proba(docs)[:, 1])
+        columns.append(predictor.score_tokens(docs).probabilities[:, 1])
     return np.column_stack(columns)
 
 
@@ -87,6 +88,7 @@ def distil(teacher_dirs: Sequence[str | Path], source: str, out_dir: str | Path,
     run_dirs = [Path(run_dir) for run_dir in teacher_dirs]
     if not run_dirs:
         raise HansentiError("give at least one teacher run")
+    check_own_folder(out_dir, [LABELS_FILE, INFO_FILE])
     configs = [RunDir(run_dir).finished_config() for run_dir in run_dirs]
     valid_p, valid_y, _, _ = member_probabilities(run_dirs, configs, mirror, jobs)
     train, test = load_splits(dataclasses.replace(configs[0], limit=None), mirror)

@@ -17,6 +17,7 @@ from ..corpora import train_validation_split
 from ..errors import HansentiError
 from ..inference.predictor import Predictor
 from ..metrics import as_matrix, classification_metrics
+from ..outputs import check_own_folder
 from ..run import PREDICTIONS_FILE, RunDir
 from .splits import labels_of, load_splits, split_key, tokenize_splits
 
@@ -88,6 +89,7 @@ def ensemble(run_dirs: Sequence[str | Path], out_dir: str | Path, mirror: str | 
 
     if len(run_dirs) < 2:
         raise HansentiError("an ensemble needs at least two runs")
+    check_own_folder(out_dir, [ENSEMBLE_FILE])
     run_dirs = [Path(run_dir) for run_dir in run_dirs]
     configs = [RunDir(run_dir).finished_config() for run_dir in run_dirs]
     valid_p, valid_y, test_p, test_y = member_probabilities(run_dirs, configs, mirror, jobs)

@@ -8,6 +8,7 @@ carved from train; tokenizer fitting and the vocabulary see the fit part of trai
 from __future__ import annotations
 
 import io
+import json
 import logging
 import shutil
 import time
@@ -18,16 +19,19 @@ import numpy as np
 
 from .. import atomic
 from ..cache import TokenCache
+from ..calibration import Calibration, calibration_report
 from ..config import TrainConfig
 from ..corpora import Review, open_corpus
 from ..errors import HansentiError
+from ..familiarity import Familiarity
 from ..faults import failpoint
 from ..inference.predictor import Predictor
 from ..metrics import balanced_weights, chosen_metric, classification_metrics
 from ..model_card import write_model_card
 from ..models.base import Classifier
 from ..parallel import release_workers
-from ..plots import plot_confusion, plot_curves
+from ..paths import writable_home
+from ..plots import plot_confusion, plot_curves, plot_reliability
 from ..run import (
     CHECKPOINT_DIR,
     CONFUSION_FILE,
@@ -35,11 +39,12 @@ from ..run import (
     HISTORY_FILE,
     METRICS_FILE,
     PREDICTIONS_FILE,
+    RELIABILITY_FILE,
     TOKENIZER_DIR,
     RunDir,
 )
 from ..tokenizer import create_tokenizer
-from ..vocab import VOCAB_FILE, Vocab
+from ..vocab import VOCAB_FILE, Vocab, choose_maxlen
 from . import splits as data_splits
 from .pseudo_labels import check_student, load_pseudo_labels
 from .splits import TokenizedSplits, labels_of, tokenize_splits
@@ -61,6 +66,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     if resume:
         config = resumable(run, config)
     # unknown names and bad options fail here, before the run folder is claimed
+    check_settings(config)
     classifier = models.get(config.model)(config)
     if config.refit and not classifier.can_refit:
         raise HansentiError(f"model {config.model} cannot be refitted on all of train; "
@@ -113,6 +119,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     probabilities = classifier.predict_proba(test_docs)
     eval_seconds = time.perf_counter() - started
     save_predictions(run.path / PREDICTIONS_FILE, validation, valid_probabilities, probabilities)
+    calibration = Calibration.fit(valid_probabilities, labels_of(validation))
+    calibration.save(run.path)
 
     epoch_seconds = [row["seconds"] for row in history if "seconds" in row]
     refit_seconds = [row["seconds"] for row in refit_history if "seconds" in row]
@@ -130,6 +138,10 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                                                        len(classes)), classes),
         "tokens_per_doc": float(np.mean([len(doc) for doc in fit_docs])),
         "test_oov_rate": vocab.oov_rate(test_docs),
+        "calibration": calibration_report(
+            calibration, (valid_probabilities, labels_of(validation)),
+            (probabilities, labels_of(test))),
+        "familiarity": Familiarity.measure(valid_docs, vocab).to_dict(),
         "vocab_size": len(vocab),
         **classifier.summary(),
         "seconds": {"tokenize": tokenize_seconds, "tokenize_compute": splits.compute_seconds,
@@ -148,6 +160,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     title = f"{config.corpus} · {config.tokenizer} · {config.model}"
     plot_curves(history, run.path / CURVES_FILE, title)
     plot_confusion(metrics["test"]["confusion"], classes, run.path / CONFUSION_FILE, title)
+    plot_reliability(metrics["calibration"]["test_reliability"], run.path / RELIABILITY_FILE,
+                     title)
     failpoint("train.before_metrics")
     write_model_card(run.path, config, metrics)
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
@@ -155,18 +169,38 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     return metrics
 
 
+def check_settings(config: TrainConfig) -> None:
+    """Settings that would fail later, checked before the run folder is claimed: the
+    validation share, the length policy, and a writable ``$HANSENTI_HOME``."""
+    if not 0 < config.validation_fraction < 1:
+        raise HansentiError(f"--validation-fraction must be between 0 and 1 (e.g. 0.1), not "
+                            f"{config.validation_fraction}")
+    if config.min_freq < 1:
+        raise HansentiError(f"--min-freq must be at least 1, not {config.min_freq}")
+    if config.max_vocab is not None and config.max_vocab < 4:
+        raise HansentiError(f"--max-vocab must be at least 4, not {config.max_vocab}")
+    choose_maxlen([1], config.maxlen)
+    writable_home()
+
+
 def resumable(run: RunDir, config: TrainConfig | None) -> TrainConfig:
     """The saved config of the interrupted ``run``; ``config``, when given, must agree with
-    it, since a run cannot change its options half-way."""
+    it (as saved: a tuple and the list it is read back as are one value), since a run
+    cannot change its options half-way."""
     saved = run.saved_config()
-    if config is not None and config != saved:
-        changed = [f"{name} {getattr(config, name)!r} (saved: {getattr(saved, name)!r})"
-                   for name in TrainConfig.__dataclass_fields__
-                   if getattr(config, name) != getattr(saved, name)]
+    if config is not None and as_saved(config) != as_saved(saved):
+        given, kept = as_saved(config), as_saved(saved)
+        changed = [f"{name} {given[name]!r} (saved: {kept[name]!r})"
+                   for name in given if given[name] != kept[name]]
         raise HansentiError(f"run {run.path} was started with other options: "
                             f"{'; '.join(changed)}. Resume without them, or train it "
                             "under another --name")
     return saved
+
+
+def as_saved(config: TrainConfig) -> dict[str, Any]:
+    """``config`` as config.json holds it."""
+    return json.loads(json.dumps(config.to_dict()))
 
 
 def named_weights(weights: dict[int, float] | None,
@@ -227,13 +261,13 @@ def pseudo_labels_for(classifier: Classifier, config: TrainConfig,
 
 def check_embeddings(classifier: Classifier, path: str) -> None:
     """Fail before any work if pre-trained vectors are given to a model that cannot use
-    them, or are not there."""
-    from ..embeddings.vectors import vectors_path
+    them, are not there, or do not read as vectors (the first few are read)."""
+    from ..embeddings.vectors import load_vectors
 
     if not classifier.accepts_embeddings:
         raise HansentiError(f"model {classifier.name} does not use word vectors; "
                             "drop --embeddings or pick a neural model")
-    vectors_path(path)
+    load_vectors(path, limit=100)
 
 
 def evaluate(run_dir: str | Path, corpus: str | None = None, split: str = "test",
