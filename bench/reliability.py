@@ -92,8 +92,11 @@ SAFETY = [
 def run_probe(case: str, command: str, expected: str, scratch: str) -> dict:
     command = command.format(tmp=scratch)
     started = time.perf_counter()
+    # the commands run as a user's shell would, with this Python's hansenti first on PATH
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}"
+                                 f"{os.environ.get('PATH', '')}"}
     result = subprocess.run(command, shell=True, capture_output=True, text=True, cwd=scratch,
-                            timeout=600)
+                            timeout=600, env=env)
     seconds = time.perf_counter() - started
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     return {"case": case, "command": command.replace(scratch, "$TMP"), "expected": expected,
