@@ -45,13 +45,13 @@ test: setup
 	$(BIN)/python -m pytest
 
 model: setup
-	$(BIN)/python bench/default_model.py
+	$(BIN)/python -m bench.default_model
 
 docs: setup
 	$(BIN)/mkdocs build --strict
 
 bench-tokenizers: setup
-	$(BIN)/python bench/tokenizers.py
+	$(BIN)/python -m bench.tokenizers
 
 bench-train: setup
-	$(BIN)/python bench/train.py
+	$(BIN)/python -m bench.train

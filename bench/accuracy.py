@@ -6,17 +6,18 @@ single model is chosen by its mean validation accuracy, never test; a refitted r
 choice made on validation, then fitted again on all of train) equals its unrefitted twin on
 validation and is preferred to it, as decided before any test figure.
 
-    python bench/accuracy.py
+    python -m bench.accuracy
 
 Writes bench/results/accuracy.{json,md}; README's headline table reads accuracy.json.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 
-from publish import RESULTS, publish
-from publish import load_result as load
+from .publish import RESULTS, publish
+from .publish import load_result as load
 
 GOALS = {"nsmc": {"ensemble": 0.900, "single": 0.890},
          "imdb": {"ensemble": 0.925, "single": 0.920}}
@@ -157,6 +158,7 @@ def render(result: dict):
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     result = {corpus: corpus_entry(corpus) for corpus in GOALS}
     publish("accuracy", False, result, render(result))
 

@@ -1,6 +1,6 @@
 """The default Korean model, rebuilt from the mirror with its exact recipe (`make model`).
 
-    python bench/default_model.py [--mirror DIR]
+    python -m bench.default_model [--mirror DIR]
 
 Mecab tokens + `nblr` (NB-weighted logistic regression over 1-2-grams, C and class
 weighting chosen on a validation split carved from NSMC train with seed 42), trained on
@@ -9,7 +9,7 @@ accurate that fits the ~10 MB the repository allows (float32 weights and gzipped
 about 5 MB), and it reads reviews of any length whole. Also scored, as in
 bench/long_reviews.py, on the crawl's rated reviews of 140+ characters (none is in NSMC).
 
-Writes the package to models/hansenti_model_ko_nsmc_mecab_nblr/ (its card included) and
+Writes the package to model_packages/hansenti_model_ko_nsmc_mecab_nblr/ (its card included) and
 bench/results/default_model.{json,md}.
 """
 
@@ -19,20 +19,20 @@ import shutil
 import sys
 from pathlib import Path
 
-from long_reviews import LONG_CHARS, evaluation_sets
-from publish import case_arguments, publish
+from .long_reviews import LONG_CHARS, evaluation_sets
+from .publish import RUNS, case_arguments, publish
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN = ROOT / "bench" / "runs" / "default-model"
-PACKAGES = ROOT / "models"
+RUN = RUNS / "default-model"
+PACKAGES = ROOT / "model_packages"
 NAME, VERSION = "ko-nsmc-mecab-nblr", "1.0.0"
 
 
 def main() -> None:
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.inference.predictor import Predictor
-    from hansenti.model_card import folder_bytes
-    from hansenti.model_package import write_package_tree
+    from hansenti.runs.model_card import folder_bytes
+    from hansenti.runs.package import write_package_tree
     from hansenti.training.trainer import train
 
     args = case_arguments(__doc__.splitlines()[0], [NAME])
@@ -45,8 +45,10 @@ def main() -> None:
     notes = (f"## Long reviews\n\nOn the Naver crawl's {len(texts):,} rated reviews of "
              f"{LONG_CHARS}+ characters (1-4 stars negative, 9-10 positive; none is in NSMC, "
              f"whose reviews are shorter): accuracy **{long_accuracy:.2%}**, against "
-             f"{metrics['test']['accuracy']:.2%} on NSMC test (`python bench/default_model.py`).")
-    module = write_package_tree(RUN, NAME, VERSION, PACKAGES, card_notes=notes)
+             f"{metrics['test']['accuracy']:.2%} on NSMC test (`python -m bench.default_model`).")
+    # a model of a slice (--limit) never replaces the bundled one
+    packages = RUNS / "default-model-package" if args.limit else PACKAGES
+    module = write_package_tree(RUN, NAME, VERSION, packages, card_notes=notes)
     size = folder_bytes(module)
     print(f"{module}: {size / 1e6:.1f} MB", file=sys.stderr)
     row = {"name": NAME, "version": VERSION, "test": metrics["test"]["accuracy"],

@@ -1,7 +1,7 @@
 """One NSMC model taught by an ensemble: teachers pseudo-label the Naver crawl, a Mecab CNN
 student trains on NSMC plus those reviews, chosen on validation, then refitted.
 
-    python bench/distil.py [--seeds 3] [--mirror DIR]
+    python -m bench.distil [--seeds 3] [--mirror DIR]
 
 Fixed before any student was scored on test. For each seed the teachers are seven finished
 runs carved that seed's validation split: the four candidates of bench/single.py (Mecab
@@ -26,14 +26,15 @@ import os
 import sys
 from pathlib import Path
 
-from embeddings import case_config, ready_vectors, trained
-from ensemble import RUNS as ENSEMBLE_RUNS
-from ensemble import mean_std
-from publish import publish
-from single import RUNS as SINGLE_RUNS
+from .embeddings import case_config, ready_vectors, trained
+from .ensemble import RUNS as ENSEMBLE_RUNS
+from .ensemble import mean_std
+from .publish import RUNS as BENCH_RUNS
+from .publish import publish
+from .single import RUNS as SINGLE_RUNS
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = Path(__file__).resolve().parent / "runs" / "distil"
+RUNS = BENCH_RUNS / "distil"
 #: the study cells that teach, beside the bench/single.py candidates
 STUDY_TEACHERS = ("mecab/nblr", "kiwi/nblr", "spm-unigram-16k/nblr")
 
@@ -85,7 +86,7 @@ def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
 
 def mean_on_test(runs: list[Path], mirror: str | None) -> float:
     """Test accuracy of the teachers' mean, for reference (it chooses nothing)."""
-    from hansenti.run import RunDir
+    from hansenti.runs.folder import RunDir
     from hansenti.training.ensemble import member_probabilities
 
     configs = [RunDir(run).finished_config() for run in runs]
@@ -94,7 +95,7 @@ def mean_on_test(runs: list[Path], mirror: str | None) -> float:
 
 
 def seed_row(seed: int, study: Path, mirror: str | None) -> dict:
-    from hansenti.run import HISTORY_FILE, RunDir
+    from hansenti.runs.folder import HISTORY_FILE, RunDir
     from hansenti.training.pseudo_labels import load_pseudo_labels
 
     runs = teachers(seed, study)

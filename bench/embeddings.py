@@ -1,6 +1,6 @@
 """Pre-trained vs random embedding initialisation, same runs, same seeds.
 
-    python bench/embeddings.py [--only nsmc-mecab-cnn ...] [--limit N]
+    python -m bench.embeddings [--only nsmc-mecab-cnn ...] [--limit N]
 
 Trains word2vec vectors with `hansenti embed train` settings on unlabelled text (the raw
 Naver crawl without NSMC test reviews; IMDB train + unsup), then trains each case twice,
@@ -18,12 +18,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from publish import case_arguments, publish
+from .publish import RUNS as BENCH_RUNS
+from .publish import case_arguments, publish
 
 if TYPE_CHECKING:
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
 
-RUNS = Path(__file__).resolve().parent / "runs" / "embeddings"
+RUNS = BENCH_RUNS / "embeddings"
 
 #: vectors name -> EmbeddingConfig settings (the rest are `hansenti embed train` defaults);
 #: naver-mecab-w2v200 is a candidate of bench/single.py
@@ -73,7 +74,7 @@ def case_config(name: str, pretrained: bool, vectors: str | None = None,
                 **overrides: Any) -> TrainConfig:
     """The run config of case ``name``, initialised if ``pretrained`` from its own vectors,
     or from ``vectors`` (a name in VECTORS) when given."""
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
 
     corpus, tokenizer, model, model_options, extra, own_vectors = CASES[name]
     return TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
@@ -85,8 +86,8 @@ def case_config(name: str, pretrained: bool, vectors: str | None = None,
 def trained(config: TrainConfig, run_dir: Path, mirror: str | None) -> Path:
     """``run_dir`` finished with ``config``: read back if it already is, else trained (an
     interrupted attempt is resumed). A run with other settings there is an error."""
-    from hansenti.config import TrainConfig
-    from hansenti.run import RunDir
+    from hansenti.core.config import TrainConfig
+    from hansenti.runs.folder import RunDir
     from hansenti.training.trainer import train
 
     run = RunDir(run_dir)

@@ -1,6 +1,6 @@
 """The full study's per-seed ensembles, with and without word2vec and n-gram members.
 
-    python bench/ensemble.py [--study reports/full] [--seeds 3] [--only CORPUS] [--mirror DIR]
+    python -m bench.ensemble [--study reports/full] [--seeds 3] [--only CORPUS] [--mirror DIR]
 
 Needs a finished full study (`hansenti compare --profile full --out reports/full`); the
 word2vec vectors of bench/embeddings.py are trained into bench/runs/embeddings/ unless there
@@ -22,12 +22,13 @@ import statistics
 import sys
 from pathlib import Path
 
-from embeddings import CASES as EMBEDDING_CASES
-from embeddings import case_config, ready_vectors, trained
-from ngrams import CASES as NGRAM_CASES
-from publish import publish
+from .embeddings import CASES as EMBEDDING_CASES
+from .embeddings import case_config, ready_vectors, trained
+from .ngrams import CASES as NGRAM_CASES
+from .publish import RUNS as BENCH_RUNS
+from .publish import publish
 
-RUNS = Path(__file__).resolve().parent / "runs" / "ensemble"
+RUNS = BENCH_RUNS / "ensemble"
 #: corpus -> the bench/embeddings.py cases added, with word2vec vectors, to its ensemble
 MEMBERS = {"nsmc": ("nsmc-mecab-bilstm", "nsmc-mecab-cnn"), "imdb": ("imdb-english-cnn",)}
 #: corpus -> the bench/ngrams.py cases added, as `nblr` runs, to the largest ensemble
@@ -57,7 +58,7 @@ def member(case: str, seed: int, mirror: str | None) -> Path:
 def ngram_member(case: str, seed: int, mirror: str | None) -> Path:
     """The finished `nblr` run of bench/ngrams.py case ``case`` for ``seed`` (not refitted),
     trained unless already there."""
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
 
     corpus, tokenizer, options, _ = NGRAM_CASES[case]
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",
@@ -67,7 +68,7 @@ def ngram_member(case: str, seed: int, mirror: str | None) -> Path:
 
 def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
     """Every cell of ``corpus`` and ``seed`` in the study; an unfinished seed is an error."""
-    from hansenti.run import RunDir
+    from hansenti.runs.folder import RunDir
 
     cells = sorted((study / "runs" / corpus).glob(f"*/*/seed{seed}"))
     unfinished = [cell for cell in cells if not RunDir(cell).finished]
@@ -78,7 +79,7 @@ def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
 
 
 def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
-    from hansenti.run import RunDir
+    from hansenti.runs.folder import RunDir
     from hansenti.training.ensemble import ensemble
 
     cells = study_cells(study, corpus, seed)

@@ -3,7 +3,7 @@ tests (less the fault tests, which check equality, not thresholds) run several t
 under perturbations that change floating-point rounding the way another machine does,
 and each check's min/max is printed beside its threshold.
 
-    python bench/flaky.py [--repeats 1] [-k EXPR]
+    python -m bench.flaky [--repeats 1] [-k EXPR]
 
 Variants: as CI runs; oneDNN kernels off (``TF_ENABLE_ONEDNN_OPTS=0``: other kernels,
 other rounding, as on another CPU); one intra-op thread (other summation order); and
@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from publish import publish
+from .publish import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {

@@ -1,6 +1,6 @@
 """README's headline table, read from bench/results/*.json (never typed in by hand).
 
-``python bench/headline.py`` prints it; ``--write`` puts it into README.md between the
+``python -m bench.headline`` prints it; ``--write`` puts it into README.md between the
 ``headline`` markers. tests/test_docs.py fails when README's copy differs from this output.
 """
 
@@ -10,7 +10,7 @@ import argparse
 import statistics
 from pathlib import Path
 
-from publish import load_result as load
+from .publish import load_result as load
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

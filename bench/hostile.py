@@ -3,7 +3,7 @@ texts (one endless word, random syllables, repeated jamo, mixed scripts, control
 zero-width characters, ordinary reviews run together), through the path every hansenti
 command takes (review limit, then ``tokenize_batch``). Goal: each under 2 s.
 
-    python bench/hostile.py [--only okt] [--mirror ../shared/corpora]
+    python -m bench.hostile [--only okt] [--mirror ../shared/corpora]
 
 Writes bench/results/hostile.{json,md}.
 """
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from publish import publish
+from .publish import publish
 
 SIZE = 1_000_000
 GOAL_SECONDS = 2.0
@@ -44,8 +44,8 @@ def hostile_texts(mirror: Path | None) -> dict[str, str]:
 
 
 def tokenizer_for(name: str, mirror: Path | None):
-    from hansenti.cache import fit_cached
-    from hansenti.tokenizer import create_tokenizer, tokenizers
+    from hansenti.tokenizers.base import create_tokenizer, tokenizers
+    from hansenti.tokenizers.cache import fit_cached
 
     tokenizer = create_tokenizer(name)
     if tokenizers.get(name).trainable:
@@ -57,8 +57,8 @@ def tokenizer_for(name: str, mirror: Path | None):
 
 
 def main() -> None:
-    from hansenti.text import review_limit, shorten_all
-    from hansenti.tokenizer import tokenizers
+    from hansenti.core.text import review_limit, shorten_all
+    from hansenti.tokenizers.base import tokenizers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append")

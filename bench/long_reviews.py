@@ -1,6 +1,6 @@
 """Accuracy on reviews longer than the ones a model was trained on, scored whole and cut.
 
-    python bench/long_reviews.py [--only nsmc-okt-cnn ...] [--limit N]
+    python -m bench.long_reviews [--only nsmc-okt-cnn ...] [--limit N]
 
 Trains the default models on NSMC (each an ordinary `hansenti train` run under
 bench/runs/long-*; NSMC's reviews are all under 140 characters) and scores three sets:
@@ -23,12 +23,11 @@ from __future__ import annotations
 import random
 import shutil
 import sys
-from pathlib import Path
 
 import numpy as np
-from publish import case_arguments, publish
 
-RUNS = Path(__file__).resolve().parent / "runs"
+from .publish import RUNS, case_arguments, publish
+
 CASES = {  # name -> (tokenizer, model): make demo's model, train's default, the baseline
     "nsmc-okt-cnn": ("okt", "cnn"),
     "nsmc-mecab-cnn": ("mecab", "cnn"),
@@ -61,7 +60,7 @@ def evaluation_sets(mirror: str | None) -> dict[str, tuple[list[str], np.ndarray
 
 def score_case(name: str, limit: int | None, mirror: str | None,
                sets: dict[str, tuple[list[str], np.ndarray]]) -> dict:
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.inference.predictor import Predictor
     from hansenti.training.trainer import train
 

@@ -5,7 +5,7 @@ on full IMDB: English token 1-3-grams. Seeds 1-3; C chosen on each seed's valida
 split (10% of train), the test split scored once per run. The best features of each corpus
 are run a second time with `refit`: the C chosen on validation, refitted on all of train.
 
-    python bench/ngrams.py [--mirror DIR] [--only CASE] [--limit N]
+    python -m bench.ngrams [--mirror DIR] [--only CASE] [--limit N]
 
 Writes bench/results/ngrams.{json,md}.
 """
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from publish import case_arguments, publish
+from .publish import case_arguments, publish
 
 NSMC_WIDE = {"ngram_max": 3, "char_ngram_max": 5, "min_df": 2,
              "c_grid": (0.01, 0.03, 0.1, 0.3)}
@@ -39,7 +39,7 @@ def nblr_row(corpus: str, tokenizer: str, options: dict, refit: bool, seed: int,
              limit: int | None, mirror: str | None, work: Path) -> dict:
     """One `nblr` run trained by hansenti: its validation and test accuracy (with
     ``refit``, the test accuracy of the model refitted on all of train)."""
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.training.trainer import train
 
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",
@@ -58,7 +58,7 @@ def tfidf_row(corpus: str, options: dict, seed: int, limit: int | None,
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.corpora import train_validation_split
     from hansenti.training.splits import labels_of, load_splits
 

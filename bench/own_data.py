@@ -1,8 +1,8 @@
 """The worked example of training on one's own rated reviews: the raw Naver crawl
 (ratings 1-10) read through ``--data``/``--labels`` like any user's file.
 
-    python bench/own_data.py [--only binary-mecab-nblr ...] [--limit N]
-    python bench/own_data.py --report   # the table of the finished runs under bench/runs/
+    python -m bench.own_data [--only binary-mecab-nblr ...] [--limit N]
+    python -m bench.own_data --report   # the table of the finished runs under bench/runs/
 
 Every case is what this command line does (NSMC test ids dropped, 20% of the rest held
 out as a stratified, seeded test split, validation carved from train):
@@ -25,9 +25,8 @@ import sys
 import time
 from pathlib import Path
 
-from publish import RESULTS, case_arguments, publish
+from .publish import RESULTS, RUNS, case_arguments, publish
 
-RUNS = Path(__file__).resolve().parent / "runs"
 LABELS = {"binary": "1-4=negative,9-10=positive",
           "three": "1-4=negative,5-8=neutral,9-10=positive"}
 MODELS = {"nblr": {}, "cnn": {"epochs": 2}}
@@ -35,7 +34,7 @@ CASES = [f"{task}-mecab-{model}" for task in LABELS for model in MODELS]
 
 
 def run_case(name: str, limit: int | None, mirror: str) -> dict:
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.corpora import DataSpec
     from hansenti.training.trainer import train
 

@@ -14,7 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: where results are written and read: bench/results/, or $HANSENTI_BENCH_RESULTS (the
+#: smoke test points it, and RUNS, at scratch folders)
+RESULTS = Path(os.environ.get("HANSENTI_BENCH_RESULTS")
+               or Path(__file__).resolve().parent / "results")
+#: where the benchmarks keep their runs: bench/runs/, or $HANSENTI_BENCH_RUNS
+RUNS = Path(os.environ.get("HANSENTI_BENCH_RUNS") or Path(__file__).resolve().parent / "runs")
 
 
 def case_arguments(description: str, cases: Iterable[str]) -> argparse.Namespace:
@@ -54,7 +59,7 @@ def publish(name: str, partial: bool, payload: dict[str, Any],
             render: Callable[[str], str], settings: str = "") -> None:
     """Write ``name.json`` (payload + stamp + command) and ``name.md`` (``render(header)``)."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    command = f"python bench/{name}.py " + " ".join(sys.argv[1:])
+    command = f"python -m bench.{name} " + " ".join(sys.argv[1:])
     header = (f"Measured {stamp} on {machine()}, CPU only{settings}; "
               f"command: `{command.strip()}`")
     suffix = "-partial" if partial else ""

@@ -3,7 +3,7 @@ cache) and analyze of the 712K-review Naver crawl with the default model; then R
 and 2 CPUs (a one-CPU cluster started with `ray start --head --num-cpus 1`), reviews/s
 per core, and the capacity table of docs/guides/ray.md worked out from these figures.
 
-    python bench/ray_executor.py [--mirror ../shared/corpora] [--skip-study]
+    python -m bench.ray_executor [--mirror ../shared/corpora] [--skip-study]
 
 Writes bench/results/ray_executor.{json,md} (not ray.py: a bench/ray.py would shadow the ray package
 wherever bench/ is on sys.path).
@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from publish import RESULTS, publish
+from .publish import RESULTS, publish
 
 MODEL = "ko-nsmc-mecab-nblr"
 CRAWL = "nsmc/naver_movie_reviews.tsv.gz"

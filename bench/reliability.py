@@ -3,7 +3,7 @@ piped scripts) run as a user would type them, and the fault, limit and load test
 suite (SIGKILL at fail points, a full disk, oversized requests, concurrent clients), each
 with its outcome, time and whether any data was lost.
 
-    python bench/reliability.py [--mirror ../shared/corpora]
+    python -m bench.reliability [--mirror ../shared/corpora]
 
 Writes bench/results/reliability.{json,md}.
 """
@@ -19,7 +19,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from publish import publish
+from .publish import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGE_WORD = "python -c \"print('재밌어요진짜' * 170000)\""
@@ -46,7 +46,8 @@ REVIEWS = r"mkdir -p {tmp}/x && printf 'review,movie\n정말 재밌어요,a\n시
 SAFETY = [
     ("--output folder holding the user's files",
      REVIEWS + " && echo keep > {tmp}/x/notes.txt && hansenti analyze ko-nsmc-mecab-nblr "
-     "--input {tmp}/x/reviews.csv --text-column review --output {tmp}/x; ls {tmp}/x >&2",
+     "--input {tmp}/x/reviews.csv --text-column review --output {tmp}/x; code=$?; "
+     "echo left in the folder: $(ls {tmp}/x) >&2; exit $code",
      "exit 2, folder untouched", "exit 0; reviews.csv and notes.txt deleted"),
     ("predict --output = --input",
      REVIEWS + " && hansenti predict --input {tmp}/x/reviews.csv --column review "

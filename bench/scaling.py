@@ -3,7 +3,7 @@
 each in a fresh process (cold JVMs, as a user's first command); plus how long one
 Okt JVM takes to warm up alone and two side by side.
 
-    python bench/scaling.py [--mirror ../shared/corpora]
+    python -m bench.scaling [--mirror ../shared/corpora]
 
 Writes bench/results/scaling.{json,md}.
 """
@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from publish import publish
+from .publish import publish
 
 SIZES = {"20K slice": 20_000, "all NSMC": None}
 

@@ -3,7 +3,7 @@ corpus's unlabelled reviews, and the same features learn again from train plus t
 labels. On full NSMC (Mecab token 1-3 + character 2-5-grams) the teacher labels the Naver
 crawl; on full IMDB (English token 1-3-grams) its 50,000 unlabelled reviews.
 
-    python bench/self_training.py [--mirror DIR] [--only CASE] [--seeds N] [--limit N]
+    python -m bench.self_training [--mirror DIR] [--only CASE] [--seeds N] [--limit N]
                                   [--unlabelled N] [--work DIR]
 
 Fixed before any student was scored on test. For each seed (1-3 by default) the teacher
@@ -27,11 +27,11 @@ import json
 import os
 from pathlib import Path
 
-from distil import labelled
-from embeddings import trained
-from ensemble import mean_std
-from ngrams import IMDB_WIDE, NSMC_WIDE
-from publish import publish
+from .distil import labelled
+from .embeddings import trained
+from .ensemble import mean_std
+from .ngrams import IMDB_WIDE, NSMC_WIDE
+from .publish import RUNS, publish
 
 #: corpus -> (tokenizer, nblr options, unlabelled reviews)
 CASES = {
@@ -49,14 +49,14 @@ def arguments() -> argparse.Namespace:
                         help="label a seeded sample of N unlabelled reviews (default: all)")
     parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
     parser.add_argument("--work", type=Path,
-                        default=Path(__file__).resolve().parent / "runs" / "self_training",
+                        default=RUNS / "self_training",
                         help="folder for the runs (finished ones are reused)")
     return parser.parse_args()
 
 
 def self_trained(corpus: str, seed: int, args: argparse.Namespace) -> dict:
     """Teacher, pseudo-labels and refitted student of one seed."""
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
 
     tokenizer, options, source = CASES[corpus]
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",

@@ -3,7 +3,7 @@
 latency of well-formed requests and the server's memory before and after, for 1 and 2
 uvicorn worker processes.
 
-    python bench/serve_load.py [--run RUN] [--requests 5000] [--clients 8] [--workers 1,2]
+    python -m bench.serve_load [--run RUN] [--requests 5000] [--clients 8] [--workers 1,2]
 
 Without --run it trains the small whitespace CNN of the tests (9,000 NSMC reviews) into
 bench/runs/serve-load first. Writes bench/results/serve_load.{json,md}.
@@ -19,14 +19,12 @@ import sys
 import time
 from pathlib import Path
 
-from publish import publish
-
-RUNS = Path(__file__).resolve().parent / "runs"
+from .publish import RUNS, publish
 
 
 def small_run(mirror: str | None) -> Path:
-    from hansenti.config import TrainConfig
-    from hansenti.run import RunDir
+    from hansenti.core.config import TrainConfig
+    from hansenti.runs.folder import RunDir
     from hansenti.training.trainer import train
 
     run_dir = RUNS / "serve-load"
@@ -48,7 +46,7 @@ def rss_mb(pid: int) -> float:
 
 def measure(run_dir: Path, workers: int, requests: int, clients: int) -> dict:
     """One server with ``workers`` processes under the load; every answer checked."""
-    from hansenti.inference.load_test import run_load
+    from .load_client import run_load
 
     server = subprocess.Popen([sys.executable, "-m", "hansenti", "serve", str(run_dir),
                                "--port", "0", "--workers", str(workers)],

@@ -1,6 +1,6 @@
 """The best single NSMC model: candidates compared on validation, the winner refitted.
 
-    python bench/single.py [--seeds 3] [--limit N] [--mirror DIR]
+    python -m bench.single [--seeds 3] [--limit N] [--mirror DIR]
 
 The candidates were fixed before any of them was scored on test: the Mecab BiLSTM and CNN
 of bench/embeddings.py, each initialised from the 100-dim word2vec vectors (5 epochs) or
@@ -19,12 +19,13 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from embeddings import case_config, ready_vectors, trained
-from ensemble import RUNS as ENSEMBLE_RUNS
-from ensemble import mean_std
-from publish import publish
+from .embeddings import case_config, ready_vectors, trained
+from .ensemble import RUNS as ENSEMBLE_RUNS
+from .ensemble import mean_std
+from .publish import RUNS as BENCH_RUNS
+from .publish import publish
 
-RUNS = Path(__file__).resolve().parent / "runs" / "single"
+RUNS = BENCH_RUNS / "single"
 #: candidate -> (bench/embeddings.py case, vectors name)
 CANDIDATES = {"bilstm + w2v100": ("nsmc-mecab-bilstm", "naver-mecab-w2v"),
               "bilstm + w2v200": ("nsmc-mecab-bilstm", "naver-mecab-w2v200"),
@@ -50,7 +51,7 @@ def run_dir(candidate: str, seed: int, limit: int | None) -> Path:
 
 
 def seed_row(seed: int, limit: int | None, mirror: str | None) -> dict:
-    from hansenti.run import RunDir
+    from hansenti.runs.folder import RunDir
 
     row: dict = {"seed": seed, "candidates": {}}
     configs = {}

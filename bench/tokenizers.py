@@ -1,6 +1,6 @@
 """Tokenizer throughput on full NSMC (train + test) and IMDB: hansenti against the raw library.
 
-    python bench/tokenizers.py [--only okt --only mecab] [--jobs 2] [--limit N]
+    python -m bench.tokenizers [--only okt --only mecab] [--jobs 2] [--limit N]
 
 For each tokenizer, in a fresh subprocess (so peak memory is its own): the raw library
 called directly in one process (e.g. an ``Okt().morphs`` loop, analyser already built),
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from publish import publish
+from .publish import publish
 
 #: (label, registry name, options, corpus)
 CASES = [
@@ -79,9 +79,9 @@ def measure(label: str, name: str, options: dict, corpus_name: str, jobs: int,
             limit: int | None) -> dict:
     """One case, run inside its own process."""
     from hansenti import create_tokenizer, open_corpus
-    from hansenti.cache import TokenCache, write_tokens
-    from hansenti.parallel import gc_paused
-    from hansenti.vocab import Vocab
+    from hansenti.core.parallel import gc_paused
+    from hansenti.tokenizers.cache import TokenCache, write_tokens
+    from hansenti.tokenizers.vocab import Vocab
 
     corpus = open_corpus(corpus_name)
     train, test = corpus.load("train").texts, corpus.load("test").texts

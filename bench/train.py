@@ -1,6 +1,6 @@
 """Accuracy and speed of hansenti classifiers on the full corpora.
 
-    python bench/train.py [--only nsmc-mecab-cnn ...] [--limit N]
+    python -m bench.train [--only nsmc-mecab-cnn ...] [--limit N]
 
 Every case is an ordinary `hansenti train` run (epoch or C chosen on a validation split
 carved from train, test scored once), kept under bench/runs/. In the same run it also
@@ -16,9 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from publish import case_arguments, publish
-
-RUNS = Path(__file__).resolve().parent / "runs"
+from .publish import RUNS, case_arguments, publish
 
 #: name -> (corpus, tokenizer, tokenizer options, model, model options, train options)
 CASES = {
@@ -32,7 +30,7 @@ CASES = {
 
 
 def run_case(name: str, limit: int | None, mirror: str | None) -> dict:
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.training.trainer import train
 
     corpus, tokenizer, tokenizer_options, model, model_options, extra = CASES[name]
@@ -49,7 +47,7 @@ def bare_keras_epochs(run_dir: Path, mirror: str | None, epochs: int = 3) -> lis
     """Seconds per epoch of plain ``model.fit`` on the run's own arrays and architecture."""
     import keras
 
-    from hansenti.config import NetworkOptions, TrainConfig, from_dict
+    from hansenti.core.config import NetworkOptions, TrainConfig, from_dict
     from hansenti.inference.predictor import Predictor
     from hansenti.models.convolutional import build_cnn
     from hansenti.training.trainer import labels_of, load_splits, tokenize_splits

@@ -3,11 +3,11 @@
 Importing the package is cheap: no TensorFlow, konlpy or sentencepiece until used.
 """
 
+from .core.errors import HansentiError
 from .corpora import open_corpus
-from .errors import HansentiError
 from .inference.predictor import Predictor, load
-from .tokenizer import Tokenizer, create_tokenizer, load_tokenizer, register_tokenizer
-from .vocab import Vocab
+from .tokenizers.base import Tokenizer, create_tokenizer, load_tokenizer, register_tokenizer
+from .tokenizers.vocab import Vocab
 
 __version__ = "0.1.0"
 

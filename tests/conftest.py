@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from hansenti.cli import cli
+from hansenti.core.paths import HOME_ENV
 from hansenti.corpora import MIRROR_ENV
-from hansenti.paths import HOME_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -66,7 +66,7 @@ def trained_run(tmp_path_factory, mirror, session_home):
     """whitespace + cnn on 9,000 NSMC reviews (8,100 fit / 900 validation / 3,000 test),
     shared by the tests that need a finished run."""
     pytest.importorskip("keras")
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.training.trainer import train
 
     os.environ["HANSENTI_HOME"] = str(session_home)
@@ -81,7 +81,7 @@ def trained_run(tmp_path_factory, mirror, session_home):
 @pytest.fixture(scope="session")
 def nblr_run(trained_run, tmp_path_factory, mirror):
     """An nblr run on the same 9,000 NSMC reviews and seed as ``trained_run``."""
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.training.trainer import train
 
     run_dir = tmp_path_factory.mktemp("runs") / "small-nblr"

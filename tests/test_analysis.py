@@ -9,12 +9,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from hansenti.core.errors import HansentiError
+from hansenti.core.metrics import wilson_interval
+from hansenti.core.review_files import ReadReport, read_reviews
 from hansenti.corpora import open_corpus, stratified_sample
-from hansenti.errors import HansentiError
-from hansenti.inference.analysis import analyze, log_odds_tokens
+from hansenti.inference.analysis import log_odds_tokens
 from hansenti.inference.predictor import Predictor
-from hansenti.metrics import wilson_interval
-from hansenti.review_files import ReadReport, read_reviews
+from hansenti.inference.report import analyze
 
 
 def rows_of(path, column="text"):
@@ -150,8 +151,8 @@ def test_occlusion_explains_the_score(trained_run, run_cli):
 
 def test_totals_of_two_halves_merge_into_the_totals_of_the_whole():
     """In either order: Ray merges its actors' batches as they finish."""
+    from hansenti.core.review_files import ReviewRow
     from hansenti.inference.analysis import Analysis
-    from hansenti.review_files import ReviewRow
 
     rng = np.random.default_rng(0)
     # groups a and b of equal size, met in another order by each half
@@ -183,7 +184,7 @@ def test_totals_of_two_halves_merge_into_the_totals_of_the_whole():
 
 
 def test_review_paths_take_a_file_a_folder_or_a_glob(tmp_path):
-    from hansenti.review_files import review_paths
+    from hansenti.core.review_files import review_paths
 
     (tmp_path / "sub").mkdir()
     for name in ("a.csv", "sub/b.tsv.gz", "sub/c.parquet", "notes.md", ".hidden.csv"):

@@ -8,18 +8,18 @@ import numpy as np
 import pytest
 from test_tokenizer import TRAIN_TEXTS
 
-from hansenti.cache import (
+from hansenti.tokenizers.base import (
+    Tokenizer,
+    create_tokenizer,
+    register_tokenizer,
+    tokenizers,
+)
+from hansenti.tokenizers.cache import (
     TokenCache,
     fit_cached,
     read_seconds,
     read_tokens,
     write_tokens,
-)
-from hansenti.tokenizer import (
-    Tokenizer,
-    create_tokenizer,
-    register_tokenizer,
-    tokenizers,
 )
 
 TEXTS = ["좋은 영화 정말", "별로 였다", "", "영화 영화 영화"]

@@ -13,8 +13,8 @@ from hansenti.compare.matrix import (
     plan,
 )
 from hansenti.compare.study import run_study
-from hansenti.errors import HansentiError
-from hansenti.tokenizer import Tokenizer, tokenizers
+from hansenti.core.errors import HansentiError
+from hansenti.tokenizers.base import Tokenizer, tokenizers
 
 
 @pytest.mark.parametrize("text, label, name, options", [

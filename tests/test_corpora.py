@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from hansenti_corpora.nsmc import NSMC
 
+from hansenti.core.errors import CorpusError
 from hansenti.corpora import open_corpus, stratified_sample, train_validation_split
 from hansenti.corpora.base import Review
 from hansenti.corpora.fetch import RemoteFile, safe_extract
-from hansenti.errors import CorpusError
 
 MALFORMED_TSV = (
     "id\tdocument\tlabel\n"

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from test_train import serve_small_corpus
 
-from hansenti.config import TrainConfig
-from hansenti.errors import HansentiError
+from hansenti.core.config import TrainConfig
+from hansenti.core.errors import HansentiError
+from hansenti.tokenizers.vocab import Vocab
 from hansenti.training.distil import collapsed, warn_of_lean
 from hansenti.training.pseudo_labels import (
     INFO_FILE,
@@ -20,7 +21,6 @@ from hansenti.training.pseudo_labels import (
     write_pseudo_labels,
 )
 from hansenti.training.splits import split_key
-from hansenti.vocab import Vocab
 
 STUDENT = TrainConfig(tokenizer="whitespace", model="gmp", min_freq=1,
                       model_options={"epochs": 2, "patience": 2, "embedding_dim": 8})

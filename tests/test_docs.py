@@ -12,8 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
-sys.path.insert(0, str(ROOT / "bench"))
-import headline  # noqa: E402  (bench/ is not a package)
+from bench import headline  # noqa: E402
 
 
 def test_readme_is_short():
@@ -22,7 +21,7 @@ def test_readme_is_short():
 
 def test_readme_headline_is_generated_from_bench_results():
     assert headline.readme_block(README) == headline.table(), (
-        "README's results table is out of date: python bench/headline.py --write")
+        "README's results table is out of date: python -m bench.headline --write")
 
 
 def test_readme_links_exist():

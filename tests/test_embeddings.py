@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from hansenti.config import TrainConfig
+from hansenti.core.config import TrainConfig
+from hansenti.core.errors import HansentiError
 from hansenti.corpora import Review, open_corpus
 from hansenti.embeddings import EmbeddingConfig, embedding_matrix, train_embeddings
 from hansenti.embeddings.training import check_no_test_ids, training_records
@@ -19,9 +20,8 @@ from hansenti.embeddings.vectors import (
     write_projector,
     write_word2vec_text,
 )
-from hansenti.errors import HansentiError
 from hansenti.inference.run_vectors import open_vectors
-from hansenti.vocab import Vocab
+from hansenti.tokenizers.vocab import Vocab
 
 pytest.importorskip("gensim")
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from hansenti.config import TrainConfig
-from hansenti.errors import HansentiError
+from hansenti.core.config import TrainConfig
+from hansenti.core.errors import HansentiError
 from hansenti.training.ensemble import STACK_C, ensemble
 
 
@@ -48,7 +48,7 @@ def test_saved_predictions_are_the_runs_own(trained_run, nblr_run, tmp_path, mir
 
     import numpy as np
 
-    from hansenti.run import PREDICTIONS_FILE
+    from hansenti.runs.folder import PREDICTIONS_FILE
 
     with np.load(trained_run[0] / PREDICTIONS_FILE) as saved:
         assert len(saved["validation_ids"]) == len(saved["validation"]) == 900

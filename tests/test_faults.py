@@ -1,5 +1,5 @@
 """Faults survived: every long command killed outright (SIGKILL, through the fail points
-of hansenti.faults) at several places, then run again, ends with what an uninterrupted
+of hansenti.core.faults) at several places, then run again, ends with what an uninterrupted
 run gives, and nothing half-written is ever read as good. A full disk is one line."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hansenti.faults import FAULT_ENV
+from hansenti.core.faults import FAULT_ENV
 
 pytestmark = [pytest.mark.realdata, pytest.mark.faults]
 
@@ -174,7 +174,7 @@ def test_embed_killed_leaves_nothing_and_reruns_the_same(fault, uninterrupted, s
 @pytest.mark.parametrize("fault", ["distil.labels_written", "atomic.before_replace@1"])
 def test_distil_killed_is_refused_until_redone(fault, reference, uninterrupted, session_home,
                                                mirror, tmp_path):
-    from hansenti.errors import HansentiError
+    from hansenti.core.errors import HansentiError
     from hansenti.training.pseudo_labels import LABELS_FILE, load_pseudo_labels
 
     args = ["distil", str(reference), "--limit", "400", "-j", "1"]

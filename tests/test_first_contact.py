@@ -88,7 +88,7 @@ def test_one_review_gets_one_answer_whatever_the_route(run_cli, nblr_run, tmp_pa
 
 def test_the_length_bound_is_in_the_tokenizer_contract():
     from hansenti import Tokenizer, create_tokenizer
-    from hansenti.text import DEFAULT_MAX_CHARS
+    from hansenti.core.text import DEFAULT_MAX_CHARS
 
     class Counting(Tokenizer):
         def tokenize(self, text: str) -> list[str]:
@@ -104,17 +104,23 @@ def test_the_length_bound_is_in_the_tokenizer_contract():
 
 def test_a_broken_installed_model_is_reported_once_and_others_work(tmp_path, monkeypatch,
                                                                    caplog):
-    from hansenti.installed_runs import _report_broken, installed_runs, resolve_run
+    from hansenti.core.plugins import installed_models
+    from hansenti.core.registry import _report_once
+    from hansenti.runs.installed import installed_runs, resolve_run
 
     dist = tmp_path / "broken_model-1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-model\nVersion: 1.0\n")
     (dist / "entry_points.txt").write_text("[hansenti_models]\nbroken = no_such_module:RUN\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    _report_broken.cache_clear()
-    with caplog.at_level(logging.WARNING, logger="hansenti"):
-        found = installed_runs()
-        installed_runs()
+    installed_models.refresh()
+    _report_once.cache_clear()
+    try:
+        with caplog.at_level(logging.WARNING, logger="hansenti"):
+            found = installed_runs()
+            installed_runs()
+    finally:
+        installed_models.refresh()
     assert "ko-nsmc-mecab-nblr" in found and "broken" not in found
     broken = [r for r in caplog.records if "'broken'" in r.getMessage()]
     assert len(broken) == 1 and "\n" not in broken[0].getMessage()
@@ -122,7 +128,7 @@ def test_a_broken_installed_model_is_reported_once_and_others_work(tmp_path, mon
 
 
 def test_temperature_scaling_calibrates_an_overconfident_model():
-    from hansenti.calibration import Calibration, expected_calibration_error
+    from hansenti.core.calibration import Calibration, expected_calibration_error
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 4000)
@@ -213,7 +219,7 @@ def test_worker_processes_die_with_their_parent(tmp_path):
     script = tmp_path / "pool.py"
     script.write_text(
         "import time\n"
-        "from hansenti.tokenizer import create_tokenizer\n"
+        "from hansenti.tokenizers.base import create_tokenizer\n"
         "if __name__ == '__main__':\n"
         "    create_tokenizer('mecab').tokenize_batch(['가나다 좋아요'] * 5000, n_jobs=2)\n"
         "    print('ready', flush=True)\n"

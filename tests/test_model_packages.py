@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
-from hansenti.errors import HansentiError, RunDirError
-from hansenti.installed_runs import DEFAULT_MODEL, installed_runs, resolve_run
-from hansenti.model_card import CARD_FILE
-from hansenti.model_package import build_wheel
+from hansenti.core.errors import HansentiError, RunDirError
+from hansenti.runs.installed import DEFAULT_MODEL, installed_runs, resolve_run
+from hansenti.runs.model_card import CARD_FILE
+from hansenti.runs.package import build_wheel
 
 
 @pytest.fixture(scope="module")

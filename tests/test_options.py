@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from hansenti.config import NBLROptions, NetworkOptions, TrainConfig, checked_options
-from hansenti.errors import HansentiError
+from hansenti.core.config import NBLROptions, NetworkOptions, TrainConfig, checked_options
+from hansenti.core.errors import HansentiError
 from hansenti.models import models
 from hansenti.models.base import accepted_options
 

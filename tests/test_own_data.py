@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hansenti.core.errors import HansentiError
+from hansenti.core.labels import LabelMap, natural_classes
 from hansenti.corpora import DataSpec, FileCorpus, corpora, open_corpus
-from hansenti.errors import HansentiError
-from hansenti.labels import LabelMap, natural_classes
 
 GOOD = ["최고", "좋아요", "만족", "추천", "튼튼", "예뻐요", "빨라요"]
 BAD = ["최악", "별로", "환불", "불량", "느려요", "실망", "고장"]
@@ -286,6 +286,12 @@ def test_a_study_on_own_data(shop, run_cli, tmp_path):
         (row,) = list(csv.DictReader(handle))
     assert row["corpus"] == "reviews" and row["status"] == "done"
     assert float(row["test_macro_f1"]) > 0.6
+    settings = (tmp_path / "study" / "study.toml").read_text(encoding="utf-8")
+    assert 'tokenizer = [\n    "whitespace",\n]' in settings and "labels = " in settings
+    again = run_cli("compare", "--config", str(tmp_path / "study" / "study.toml"))
+    assert again.exit_code == 0, again.stderr
+    with open(tmp_path / "study" / "results.csv", encoding="utf-8") as handle:
+        assert list(csv.DictReader(handle)) == [row]
 
 
 # --- bad input -------------------------------------------------------------------------
@@ -431,10 +437,10 @@ def test_a_fixed_length_model_scores_long_reviews_as_windows(tmp_path):
     pytest.importorskip("keras")
     import keras
 
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
     from hansenti.models import models
     from hansenti.models.keras_classifier import output_layer, register_keras_model
-    from hansenti.vocab import Vocab
+    from hansenti.tokenizers.vocab import Vocab
 
     @register_keras_model("fixed-test", uses=())
     def build(options, vocab_size, maxlen, classes):

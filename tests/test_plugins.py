@@ -8,8 +8,8 @@ import json
 import pytest
 from test_tokenizer import TRAIN_TEXTS
 
-from hansenti.errors import BackendMissingError, HansentiError
-from hansenti.tokenizer import create_tokenizer, load_tokenizer, tokenizers
+from hansenti.core.errors import BackendMissingError, HansentiError
+from hansenti.tokenizers.base import create_tokenizer, load_tokenizer, tokenizers
 
 
 def analyser(name: str, **options):

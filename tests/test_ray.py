@@ -10,14 +10,14 @@ import sys
 import pytest
 
 from hansenti.compare.study import run_study
-from hansenti.ray_cluster import keep_jvm_signal_handlers
+from hansenti.core.ray_cluster import keep_jvm_signal_handlers
 
 ray = pytest.importorskip("ray")
 
 CRASHING_TOKENIZER = '''
 import os
 from hansenti import register_tokenizer
-from hansenti.tokenizer import Tokenizer
+from hansenti.tokenizers.base import Tokenizer
 
 class Crashing(Tokenizer):
     """Kills its process, as the OOM killer would."""
@@ -78,7 +78,7 @@ def test_a_study_on_ray_gives_the_local_rows(local_ray, tiny_profile, mirror, tm
 @pytest.mark.realdata
 def test_a_crashed_cell_is_recorded_and_the_rest_finish(local_ray, tiny_profile, mirror,
                                                         tmp_path):
-    from hansenti.user_code import load_user_code
+    from hansenti.core.user_code import load_user_code
 
     code = tmp_path / "crashing.py"
     code.write_text(CRASHING_TOKENIZER, encoding="utf-8")

@@ -7,11 +7,11 @@ import click
 import pytest
 
 from hansenti.cli import cli
-from hansenti.config import TrainConfig
+from hansenti.core.config import TrainConfig
+from hansenti.core.errors import HansentiError
 from hansenti.corpora import CorpusReference, referenced_ids
-from hansenti.errors import HansentiError
-from hansenti.references import open_tokenizer, parse_options
-from hansenti.run import RunDir
+from hansenti.corpora.references import open_tokenizer, parse_options
+from hansenti.runs.folder import RunDir
 from hansenti.training.trainer import train
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hansenti.errors import HansentiError, UnknownNameError
-from hansenti.registry import Registry
-from hansenti.tokenizer import create_tokenizer, tokenizers
+from hansenti.core.errors import HansentiError, UnknownNameError
+from hansenti.core.registry import Registry
+from hansenti.tokenizers.base import create_tokenizer, tokenizers
 
 
 def test_register_as_decorator_and_as_call():
@@ -61,7 +61,7 @@ def test_builtin_tokenizers_come_through_entry_points():
 def _install_fake_distribution(root: Path, module: str, entry_name: str) -> None:
     """A throw-away distribution: a module plus a dist-info declaring its entry point."""
     (root / f"{module}.py").write_text(textwrap.dedent('''
-        from hansenti.tokenizer import Tokenizer
+        from hansenti.tokenizers.base import Tokenizer
 
         class ReverseTokenizer(Tokenizer):
             """Words reversed, from a third-party package."""

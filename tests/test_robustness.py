@@ -10,15 +10,15 @@ from hypothesis import strategies as st
 from test_plugins import shared_analyser
 from test_tokenizer import TRAIN_TEXTS, builtin_names
 
-from hansenti.errors import HansentiError
-from hansenti.text import (
+from hansenti.core.errors import HansentiError
+from hansenti.core.text import (
     MAX_CHARS_ENV,
     review_limit,
     shorten,
     shorten_all,
     split_long_words,
 )
-from hansenti.tokenizer import Tokenizer, tokenizers
+from hansenti.tokenizers.base import Tokenizer, tokenizers
 
 BIG_TEXT = ("정말 재밌는 영화였어요 배우들 연기도 최고 ㅋㅋ 👍 " * 40_000)[:1_000_000]
 
@@ -148,7 +148,7 @@ def test_long_words_are_cut_for_slow_analysers_only():
 
 
 def test_the_review_limit_is_counted_in_a_run(monkeypatch, tmp_path):
-    from hansenti.cache import TokenCache
+    from hansenti.tokenizers.cache import TokenCache
 
     monkeypatch.setenv(MAX_CHARS_ENV, "200")
     cache = TokenCache(tmp_path)

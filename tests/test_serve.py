@@ -146,7 +146,7 @@ def test_load_of_concurrent_clients_is_answered_in_full(server):
     """A bounded version of bench/serve_load.py: 4 keep-alive clients, 600 requests."""
     from urllib.parse import urlsplit
 
-    from hansenti.inference.load_test import run_load
+    from bench.load_client import run_load
 
     address = urlsplit(server)
     report = run_load(address.hostname, address.port, requests=600, clients=4, timeout=30)

@@ -7,8 +7,8 @@ import pickle
 
 import pytest
 
-from hansenti.errors import BackendMissingError, HansentiError, RunDirError
-from hansenti.tokenizer import (
+from hansenti.core.errors import BackendMissingError, HansentiError, RunDirError
+from hansenti.tokenizers.base import (
     Tokenizer,
     create_tokenizer,
     load_tokenizer,
@@ -154,9 +154,9 @@ def test_parallel_batch_of_user_code_tokenizer_matches_sequential(tmp_path):
 
 
 def test_cheap_tokenizers_stay_in_process(monkeypatch):
-    import hansenti.tokenizer
+    import hansenti.tokenizers.base
 
-    monkeypatch.setattr(hansenti.tokenizer, "map_in_processes", None)  # would fail if called
+    monkeypatch.setattr(hansenti.tokenizers.base, "map_in_processes", None)  # would fail if called
     assert create_tokenizer("char").tokenize_batch(["가나"] * 5_000, n_jobs=2)[0] == ["가", "나"]
 
 

@@ -39,7 +39,7 @@ def test_train_logs_params_epochs_scores_and_the_run_folder(run_cli, mirror, tmp
 @pytest.mark.realdata
 def test_a_study_is_a_parent_run_with_its_cells_nested(mirror, tmp_path, monkeypatch):
     from hansenti.compare.study import run_study
-    from hansenti.tracking import log_study
+    from hansenti.runs.tracking import log_study
 
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     monkeypatch.setitem(PROFILES, "tiny", Profile(

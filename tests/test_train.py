@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from hansenti.config import TrainConfig
-from hansenti.errors import HansentiError, RunDirError
+from hansenti.core.config import TrainConfig
+from hansenti.core.errors import HansentiError, RunDirError
 from hansenti.inference.predictor import Predictor
 from hansenti.models import models
 from hansenti.models.base import accepted_options
-from hansenti.vocab import Vocab
+from hansenti.tokenizers.vocab import Vocab
 
 pytest.importorskip("keras")
 

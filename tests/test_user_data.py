@@ -98,7 +98,7 @@ def test_embed_refuses_a_full_folder_before_training(run_cli, tmp_path):
 
 
 def test_staging_left_by_a_killed_command_is_swept(tmp_path):
-    from hansenti.outputs import STAGING_TAG, output_folder
+    from hansenti.core.outputs import STAGING_TAG, output_folder
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
@@ -160,7 +160,7 @@ def test_unwritable_home_and_bad_vectors_are_refused_before_the_run(run_cli, mir
 
 @pytest.mark.realdata
 def test_a_claimed_but_empty_run_restarts_with_corrected_options(run_cli, mirror, tmp_path):
-    from hansenti.config import TrainConfig
+    from hansenti.core.config import TrainConfig
 
     (tmp_path / "run").mkdir()
     TrainConfig(model="nblr", validation_fraction=0.9).save(tmp_path / "run" / "config.json")
@@ -347,7 +347,7 @@ def test_a_huge_one_line_file_is_scored_in_linear_time(run_cli, nblr_run, tmp_pa
 
 
 def test_pieces_of_a_long_text_cost_linear_time():
-    from hansenti.text import pieces
+    from hansenti.core.text import pieces
 
     text = "가나다라 " * 2_000_000  # 10 M characters
     started = time.perf_counter()

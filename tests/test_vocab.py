@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hansenti.errors import HansentiError, RunDirError
-from hansenti.vocab import BOS_ID, PAD_ID, UNK_ID, Vocab, choose_maxlen
+from hansenti.core.errors import HansentiError, RunDirError
+from hansenti.tokenizers.vocab import BOS_ID, PAD_ID, UNK_ID, Vocab, choose_maxlen
 
 DOCS = [["좋다", "영화", "좋다"], ["영화", "별로"], ["좋다", "최고"]]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from hansenti.core.errors import CorpusError
 from hansenti.corpora.base import Corpus, LoadReport, Review, Split
 from hansenti.corpora.fetch import RemoteFile, recorded_sha256
 from hansenti.corpora.tsv import read_rows
-from hansenti.errors import CorpusError
 
 log = logging.getLogger("hansenti")
 

@@ -10,8 +10,8 @@ import sys
 
 import click
 
-from ..atomic import FULL_DISK
-from ..errors import HansentiError
+from ..core.atomic import FULL_DISK
+from ..core.errors import HansentiError
 from ..models.backend import BACKEND_LOGS_ENV
 from .analyze import analyze_command, serve_command
 from .compare import compare_command, ensemble_command

@@ -48,8 +48,8 @@ def analyze_command(input_path: str, text_column: str, group_column: str | None,
                               batch_size, part_format, address=address,
                               options=file_scoring, min_confidence=min_confidence)
     else:
-        from ..inference.analysis import analyze
         from ..inference.predictor import Predictor
+        from ..inference.report import analyze
 
         check_single_file(input_path)
         result = analyze(Predictor(run_dir, min_confidence), Path(input_path), Path(out_dir),

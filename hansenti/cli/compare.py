@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
 from ..compare.matrix import DEFAULT_MODELS
+from ..core.atomic import write_text
 from ..models import models
 from .options import (
     code_option,
@@ -17,11 +19,21 @@ from .options import (
     jobs_option,
     mirror_option,
     mlflow_option,
+    settings_file_option,
+    settings_of,
 )
+
+#: the settings that reproduce a study, in its folder
+SETTINGS_FILE = "study.toml"
+#: the options that define a study, written to its study.toml
+STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id_column",
+                  "test_data", "test_fraction", "exclude", "tokenizer", "model", "seeds",
+                  "profile", "out")
 
 
 @click.command("compare")
 @code_option
+@settings_file_option
 @mirror_option
 @click.option("--corpus", "corpus_names", multiple=True,
               help="Labelled corpus: a name or a .toml description of your files "
@@ -62,15 +74,17 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
 
     Finished cells are reused: run the same command again to continue after an interrupt."""
+    import tomli_w
+
     from ..compare.ray_cells import CellResources
     from ..compare.study import run_study
 
     if executor == "ray":
-        from ..ray_cluster import require_ray
+        from ..core.ray_cluster import require_ray
 
         require_ray()
     if mlflow_uri:
-        from ..tracking import check_available
+        from ..runs.tracking import check_available
 
         check_available()
     names, specs = [], {}
@@ -88,9 +102,12 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                        executor=executor, address=address,
                        resources=CellResources(cell_cpus, int(cell_memory * 2**30)
                                                if cell_memory else None, cell_gpus))
-    click.echo(f"report: {report} and {report.with_suffix('.html')}")
+    write_text(Path(out_dir) / SETTINGS_FILE, tomli_w.dumps(
+        settings_of(click.get_current_context(), STUDY_SETTINGS)))
+    click.echo(f"report: {report} and {report.with_suffix('.html')}; settings: "
+               f"{Path(out_dir) / SETTINGS_FILE} (hansenti compare --config reads it)")
     if mlflow_uri:
-        from ..tracking import log_study
+        from ..runs.tracking import log_study
 
         parent, cells = log_study(out_dir, mlflow_uri)
         click.echo(f"logged to MLflow at {mlflow_uri}: study run {parent}, {cells} cells nested")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from ..cache import TokenCache
 from ..corpora import corpora, open_corpus
+from ..corpora.references import open_tokenizer
 from ..corpora.stats import describe_split
-from ..references import open_tokenizer
+from ..tokenizers.cache import TokenCache
 from .options import code_option, jobs_option, mirror_option
 
 verify_option = click.option("--no-verify", "no_verify", is_flag=True,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..corpora.references import open_tokenizer
 from ..embeddings.training import EmbeddingConfig
-from ..references import open_tokenizer
 from .options import (
     code_option,
     jobs_option,
@@ -104,8 +104,8 @@ def similar_command(top: int, vectors_path: str, words: tuple[str, ...]) -> None
 def export_command(projector: str | None, word2vec_path: str | None, limit: int | None,
                    vectors_path: str) -> None:
     """Export VECTORS (a vectors file/folder, or a trained run's embedding layer)."""
+    from ..core.errors import HansentiError
     from ..embeddings.vectors import write_projector, write_word2vec_text
-    from ..errors import HansentiError
     from ..inference.run_vectors import open_vectors
 
     if not projector and not word2vec_path:

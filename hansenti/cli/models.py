@@ -6,9 +6,9 @@ import json
 
 import click
 
-from ..installed_runs import DEFAULT_MODEL, installed_runs
-from ..model_card import folder_bytes
-from ..run import METRICS_FILE
+from ..runs.folder import METRICS_FILE
+from ..runs.installed import DEFAULT_MODEL, installed_runs
+from ..runs.model_card import folder_bytes
 
 
 @click.command("models")
@@ -42,7 +42,7 @@ def models_command() -> None:
 def package_command(name: str, version: str, out: str, run_dir: str) -> None:
     """Build a wheel holding the finished RUN_DIR and its model card; once installed
     (pip install WHEEL), NAME works wherever a run folder does."""
-    from ..model_package import build_wheel
+    from ..runs.package import build_wheel
 
     wheel = build_wheel(run_dir, name, version, out)
     click.echo(f"{wheel} ({wheel.stat().st_size / 1e6:.1f} MB): pip install {wheel}, then "

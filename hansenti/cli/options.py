@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import types
 from pathlib import Path
+from typing import Any, Callable, Literal, Sequence, Union, get_args, get_origin, get_type_hints
 
 import click
 
+from ..core.data_spec import is_description
+from ..core.errors import HansentiError
+from ..core.ray_cluster import EXECUTORS
+from ..core.user_code import load_user_code
 from ..corpora import MIRROR_ENV, DataSpec
-from ..corpora.files import check_suffix, is_description
+from ..corpora.files import check_suffix
+from ..corpora.references import parse_options
 from ..embeddings.vectors import TRUST_PICKLE_ENV
-from ..errors import HansentiError
-from ..ray_cluster import EXECUTORS
-from ..references import parse_options
-from ..user_code import load_user_code
 
 
 def _load_code(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -54,7 +58,7 @@ def scoring_options(command):
     name the prediction columns (handed to the command as one ``file_scoring``, a
     :class:`hansenti.inference.scoring.FileScoring`), and when to answer ``unsure``
     (``min_confidence``)."""
-    from ..review_files import DEFAULT_MAX_SKIPPED
+    from ..core.review_files import DEFAULT_MAX_SKIPPED
 
     @functools.wraps(command)
     def gathered(*args, prefix: str, encoding: str | None, max_skipped: float,
@@ -102,6 +106,97 @@ tokenizer_options_option = click.option(
     help="Tokenizer option, e.g. -o stem=true (values parsed as JSON when they can be).")
 
 
+def option_key(param: click.Parameter) -> str:
+    """A parameter's key in a settings file: its long option name without dashes
+    (``--cell-cpus`` -> ``cell_cpus``)."""
+    longs = [name for name in getattr(param, "opts", []) if name.startswith("--")]
+    return (longs[0] if longs else param.name).lstrip("-").replace("-", "_")
+
+
+def _defaults_from_file(ctx: click.Context, param: click.Parameter, path: str | None) -> None:
+    if path is None:
+        return
+    import tomllib
+
+    try:
+        settings = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HansentiError(f"config file {path} does not exist") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise HansentiError(f"{path} is not valid TOML: {error}") from None
+    by_key = {option_key(p): p for p in ctx.command.params if p is not param}
+    unknown = sorted(set(settings) - set(by_key))
+    if unknown:
+        raise HansentiError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: "
+                            f"{', '.join(sorted(by_key))}")
+    ctx.default_map = {**(ctx.default_map or {}),
+                       **{by_key[key].name: value for key, value in settings.items()}}
+
+
+settings_file_option = click.option(
+    "--config", "settings_file", is_eager=True, expose_value=False, callback=_defaults_from_file,
+    type=click.Path(dir_okay=False), metavar="FILE.toml",
+    help="Settings from a TOML file, keyed by option name (the study's own study.toml, or "
+         "yours); options given on the command line win.")
+
+
+def settings_of(ctx: click.Context, keys: Sequence[str]) -> dict[str, Any]:
+    """The values of the parameters named by ``keys`` (option names), as a settings file
+    holds them: what reproduces the command; unset ones left out."""
+    by_key = {option_key(p): p for p in ctx.command.params}
+    values = {key: ctx.params[by_key[key].name] for key in keys}
+    return {key: list(value) if isinstance(value, tuple) else value
+            for key, value in values.items() if value not in (None, (), [])}
+
+
+def config_options(cls: type, skip: Sequence[str] = ()) -> Callable:
+    """click options generated from the fields of the config dataclass ``cls`` and their
+    metadata (:func:`hansenti.core.config.setting`): a new setting is one field. Each
+    option's parameter is the field's name; ``skip`` names fields built otherwise."""
+    hints = get_type_hints(cls)
+    options = []
+    for spec in dataclasses.fields(cls):
+        if spec.name in skip:
+            continue
+        meta = spec.metadata
+        flags = meta.get("flags") or (f"--{spec.name.replace('_', '-')}",)
+        kind = _non_optional(hints[spec.name])
+        default = (spec.default if spec.default is not dataclasses.MISSING
+                   else spec.default_factory())
+        extra: dict[str, Any] = {"default": default, "show_default": default not in (None, {})}
+        if kind is bool and "/" not in flags[0]:
+            extra["is_flag"] = True
+        elif kind is bool:
+            pass  # --on/--off: click reads a boolean from the pair
+        elif get_origin(kind) is Literal:
+            extra["type"] = click.Choice(get_args(kind))
+        elif kind is dict or get_origin(kind) is dict:
+            extra.update(multiple=True, metavar="KEY=VALUE", default=(), show_default=False,
+                         callback=lambda ctx, param, pairs: parse_options(pairs))
+        elif kind in (int, float) and (meta.get("low") is not None
+                                       or meta.get("high") is not None):
+            bounds = click.IntRange if kind is int else click.FloatRange
+            extra["type"] = bounds(meta.get("low"), meta.get("high"))
+        elif meta.get("path"):
+            extra["type"] = click.Path()
+        else:
+            extra["type"] = kind
+        options.append(click.option(*flags, spec.name, help=meta.get("help"), **extra))
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def _non_optional(hint: Any) -> Any:
+    """``X`` of ``X | None``."""
+    args = [arg for arg in get_args(hint) if arg is not type(None)]
+    return args[0] if get_origin(hint) in (Union, types.UnionType) and len(args) == 1 else hint
+
+
 def data_options(command):
     """``--data FILE`` and how to read it: a user's own labelled reviews."""
     options = [
@@ -134,8 +229,8 @@ def data_options(command):
 
 def data_spec(data: str | None, text_column: str, label_column: str, label_map: str | None,
               id_column: str | None, test_data: str | None, test_fraction: float | None,
-              exclude: tuple[str, ...] = ()) -> dict | None:
-    """The ``--data`` options as a saved :class:`DataSpec` (None without ``--data``)."""
+              exclude: tuple[str, ...] = ()) -> DataSpec | None:
+    """The ``--data`` options as a :class:`DataSpec` (None without ``--data``)."""
     if data is None:
         if test_data or test_fraction is not None or label_map or exclude:
             raise HansentiError("--labels, --test-data, --test-fraction and --exclude "
@@ -148,20 +243,23 @@ def data_spec(data: str | None, text_column: str, label_column: str, label_map: 
                     label_column=label_column, labels=label_map, id_column=id_column,
                     test=str(Path(test_data).resolve()) if test_data else None,
                     test_fraction=test_fraction, exclude=tuple(exclude))
-    return spec.to_dict()
+    spec.check_files()
+    return spec
 
 
-def corpus_and_data(corpus: str | None, data: dict | None) -> tuple[str, dict | None]:
+def corpus_and_data(corpus: str | None, data: DataSpec | None
+                    ) -> tuple[str, DataSpec | None]:
     """The run's corpus name and, for a user's files (``--data`` or a ``.toml``
-    description), their saved description."""
+    description), their description."""
     if data is not None:
         if corpus:
             raise HansentiError("give --corpus or --data, not both")
-        return data["name"], data
+        return data.name, data
     corpus = corpus or "nsmc"
     if is_description(corpus):
         spec = DataSpec.from_toml(corpus)
-        return spec.name, spec.to_dict()
+        spec.check_files()
+        return spec.name, spec
     return corpus, None
 
 

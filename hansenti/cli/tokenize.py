@@ -7,10 +7,10 @@ import sys
 
 import click
 
-from ..errors import HansentiError
-from ..references import open_tokenizer
-from ..text import shorten_all
-from ..tokenizer import tokenizers
+from ..core.errors import HansentiError
+from ..core.text import shorten_all
+from ..corpora.references import open_tokenizer
+from ..tokenizers.base import tokenizers
 from .options import (
     code_option,
     jobs_option,

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING
 import click
 from click.core import ParameterSource
 
-from ..config import TrainConfig
-from ..errors import HansentiError
-from ..installed_runs import is_run_reference
-from ..models import models
-from ..run import RunDir, check_run_name
-from ..text import printable
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError
+from ..core.text import printable
+from ..runs.folder import RunDir, check_run_name
+from ..runs.installed import is_run_reference
 from .options import (
     check_single_file,
     code_option,
+    config_options,
     corpus_and_data,
     data_options,
     data_spec,
@@ -26,10 +26,8 @@ from .options import (
     jobs_option,
     mirror_option,
     mlflow_option,
-    parse_options,
     part_format_option,
     scoring_options,
-    tokenizer_options_option,
     trust_pickle_option,
 )
 
@@ -46,53 +44,17 @@ CORPUS_PARAMETERS = ("corpus", "data", "text_column", "label_column", "label_map
 @click.command("train")
 @code_option
 @mirror_option
+@click.option("--config", "config_file", type=click.Path(dir_okay=False), metavar="FILE.toml",
+              help="Settings from a TOML file (a run's run.toml, or yours); options given "
+                   "here and --set override it.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override one setting, e.g. --set seed=7 --set model_options.units=256 "
+                   "(repeatable; values read as JSON when they can be).")
 @click.option("--corpus", help="Labelled corpus to train on: a name (hansenti corpora list) "
                                 "or a .toml description of your files  [default: nsmc]")
 @data_options
-@click.option("-t", "--tokenizer", default=DEFAULTS.tokenizer, show_default=True)
-@tokenizer_options_option
-@click.option("-m", "--model", default=DEFAULTS.model, show_default=True,
-              help=f"One of: {', '.join(models.names())}.")
-@click.option("-p", "--model-option", "model_options", multiple=True, metavar="KEY=VALUE",
-              help="Model hyper-parameter, e.g. -p units=256 -p epochs=5 (repeatable).")
-@click.option("--embeddings", type=click.Path(), default=DEFAULTS.embeddings,
-              help="Initialise the embedding layer from these vectors (hansenti embed train "
-                   "output, word2vec .txt/.bin, GloVe .txt, fastText .bin; gensim .kv only "
-                   "with --trust-pickle).")
+@config_options(TrainConfig, skip=("corpus", "data"))
 @trust_pickle_option
-@click.option("--freeze/--finetune", "freeze_embeddings", default=DEFAULTS.freeze_embeddings,
-              show_default=True,
-              help="Keep pre-trained vectors fixed, or train them further.")
-@click.option("--max-vocab", type=int, default=DEFAULTS.max_vocab,
-              help="Keep at most this many tokens.")
-@click.option("--min-freq", type=int, default=DEFAULTS.min_freq, show_default=True)
-@click.option("--maxlen", default=DEFAULTS.maxlen, show_default=True,
-              help="Sequence length: a number, mean+Kstd or pNN of training lengths.")
-@click.option("--padding", type=click.Choice(["pre", "post"]), default=DEFAULTS.padding,
-              show_default=True)
-@click.option("--truncating", type=click.Choice(["pre", "post"]), default=DEFAULTS.truncating,
-              show_default=True)
-@click.option("--validation-fraction", type=float, default=DEFAULTS.validation_fraction,
-              show_default=True)
-@click.option("--refit", is_flag=True, default=DEFAULTS.refit,
-              help="After choosing the epoch (or C) on validation, train again on all of "
-                   "train with that choice; the refitted model is saved and tested.")
-@click.option("--pseudo-labels", type=click.Path(file_okay=False),
-              default=DEFAULTS.pseudo_labels,
-              help="Also train on the reviews labelled by hansenti distil (soft targets); "
-                   "the teachers must share this run's corpus, seed and validation split.")
-@click.option("--metric", type=click.Choice(["auto", "accuracy", "macro_f1"]),
-              default=DEFAULTS.metric,
-              show_default=True,
-              help="Validation score that chooses the epoch (or C); auto: macro_f1 when the "
-                   "classes are imbalanced (largest/smallest >= 1.5), else accuracy.")
-@click.option("--class-weight", type=click.Choice(["auto", "none", "balanced"]),
-              default=DEFAULTS.class_weight, show_default=True,
-              help="Weight the loss by inverse class frequency; auto: balanced on imbalanced "
-                   "classes (nblr tries both and keeps the better on validation).")
-@click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
-@click.option("--limit", type=click.IntRange(min=10), default=DEFAULTS.limit,
-              help="Quick run: a stratified slice of N train and N/3 test documents.")
 @jobs_option
 @click.option("--runs-dir", type=click.Path(file_okay=False), default="runs", show_default=True)
 @click.option("--name", help="Run folder name (default: corpus-tokenizer-model).")
@@ -100,38 +62,31 @@ CORPUS_PARAMETERS = ("corpus", "data", "text_column", "label_column", "label_map
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run of this --name (with its saved options; "
                    "options given must agree with them).")
-def train_command(mirror: str | None, corpus: str | None, data: str | None,
-                  text_column: str, label_column: str, label_map: str | None,
-                  id_column: str | None, test_data: str | None, test_fraction: float | None,
-                  exclude: tuple[str, ...],
-                  tokenizer: str,
-                  tokenizer_options: dict, model: str, model_options: tuple[str, ...],
-                  embeddings: str | None, freeze_embeddings: bool, max_vocab: int | None,
-                  min_freq: int, maxlen: str, padding: str, truncating: str,
-                  validation_fraction: float, refit: bool, pseudo_labels: str | None,
-                  metric: str, class_weight: str, seed: int, limit: int | None, jobs: int,
-                  runs_dir: str, name: str | None, mlflow_uri: str | None,
-                  resume: bool) -> None:
-    """Train a classifier; the epoch is chosen on validation, test is scored once."""
+def train_command(mirror: str | None, config_file: str | None, overrides: tuple[str, ...],
+                  corpus: str | None, data: str | None, text_column: str, label_column: str,
+                  label_map: str | None, id_column: str | None, test_data: str | None,
+                  test_fraction: float | None, exclude: tuple[str, ...], jobs: int,
+                  runs_dir: str, name: str | None, mlflow_uri: str | None, resume: bool,
+                  **settings) -> None:
+    """Train a classifier; the epoch is chosen on validation, test is scored once. Every
+    TrainConfig setting is an option here; the run writes run.toml, which --config reads."""
     from ..training.trainer import train
 
     if mlflow_uri:
-        from ..tracking import check_available
+        from ..runs.tracking import check_available
 
         check_available()
+    ctx = click.get_current_context()
     corpus, spec = corpus_and_data(corpus, data_spec(data, text_column, label_column, label_map,
                                                      id_column, test_data, test_fraction,
                                                      exclude))
-    config = TrainConfig(
-        corpus=corpus, data=spec, tokenizer=tokenizer, tokenizer_options=tokenizer_options,
-        model=model, model_options=parse_options(model_options), embeddings=embeddings,
-        freeze_embeddings=freeze_embeddings, max_vocab=max_vocab,
-        min_freq=min_freq, maxlen=maxlen, padding=padding, truncating=truncating,
-        validation_fraction=validation_fraction, refit=refit, pseudo_labels=pseudo_labels,
-        metric=metric, class_weight=class_weight, seed=seed, limit=limit)
-    run_dir = Path(runs_dir) / check_run_name(name or f"{corpus}-{tokenizer}-{model}")
+    config = TrainConfig(corpus=corpus, data=spec, **settings)
+    if config_file or overrides:
+        config = configured(ctx, config, config_file, overrides)
+    run_dir = Path(runs_dir) / check_run_name(
+        name or f"{config.corpus}-{config.tokenizer}-{config.model}")
     if resume:
-        config = resumed_config(click.get_current_context(), config, run_dir)
+        config = resumed_config(ctx, config, run_dir)
     try:
         metrics = train(config, run_dir, resume=resume, mirror=mirror, jobs=jobs)
     except KeyboardInterrupt:
@@ -140,7 +95,7 @@ def train_command(mirror: str | None, corpus: str | None, data: str | None,
         raise
     click.echo(train_summary(run_dir, metrics))
     if mlflow_uri:
-        from ..tracking import log_run
+        from ..runs.tracking import log_run
 
         click.echo(f"logged to MLflow at {mlflow_uri}: run {log_run(run_dir, mlflow_uri)}")
 
@@ -163,14 +118,33 @@ def looks_like_a_path(text: str) -> bool:
         "/" in text or text.startswith(".")) and not any("가" <= c <= "힣" for c in text)
 
 
-def resumed_config(ctx: click.Context, config: TrainConfig, run_dir: Path) -> TrainConfig | None:
-    """What ``--resume`` continues with: the saved options, with those given on the command
-    line in place (``train`` refuses them where they disagree); None when none was given."""
+def given_fields(ctx: click.Context) -> set[str]:
+    """The TrainConfig fields the command line set (``corpus`` and ``data`` when any
+    option that makes them was given)."""
     given = {name for name in ctx.params
              if ctx.get_parameter_source(name) is not ParameterSource.DEFAULT}
     fields = {name for name in given if name in TrainConfig.__dataclass_fields__}
     if given & set(CORPUS_PARAMETERS):
         fields |= {"corpus", "data"}
+    return fields
+
+
+def configured(ctx: click.Context, config: TrainConfig, config_file: str | None,
+               overrides: tuple[str, ...]) -> TrainConfig:
+    """``config_file``'s settings, with those given on the command line in place and then
+    the ``--set`` overrides."""
+    from ..core.config import from_dict, with_overrides
+
+    base = TrainConfig.from_toml(config_file).to_dict() if config_file else config.to_dict()
+    given = config.as_saved()
+    merged = {**base, **{name: given[name] for name in given_fields(ctx)}}
+    return from_dict(TrainConfig, with_overrides(merged, overrides))
+
+
+def resumed_config(ctx: click.Context, config: TrainConfig, run_dir: Path) -> TrainConfig | None:
+    """What ``--resume`` continues with: the saved options, with those given on the command
+    line in place (``train`` refuses them where they disagree); None when none was given."""
+    fields = given_fields(ctx)
     if not fields:
         return None
     saved = RunDir(run_dir).saved_config()

@@ -9,8 +9,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .. import atomic
-from ..run import METRICS_FILE, RunDir
+from ..core import atomic
+from ..runs.folder import METRICS_FILE, RunDir
 from ..training.ensemble import ENSEMBLE_FILE, ensemble
 from .matrix import Cell
 from .runner import RUNS_DIR

@@ -7,11 +7,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import TrainConfig
+from ..core.config import TrainConfig
+from ..core.data_spec import DataSpec
+from ..core.errors import HansentiError
 from ..corpora import corpora
-from ..errors import HansentiError
-from ..references import parse_options
-from ..tokenizer import tokenizers
+from ..corpora.references import parse_options
+from ..tokenizers.base import tokenizers
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,8 @@ class Cell:
     tokenizer: TokenizerSpec
     model: str
     seed: int
-    #: a user's files (a :class:`~hansenti.corpora.DataSpec` as JSON), None for a named corpus
-    data: str | None = None
+    #: a user's files, None for a named corpus
+    data: DataSpec | None = None
 
     @property
     def key(self) -> str:
@@ -119,7 +120,7 @@ class Cell:
         options = {key: value for key, value in profile.model_options.items()
                    if accepted is not None and key in accepted}
         return TrainConfig(corpus=self.corpus,
-                           data=json.loads(self.data) if self.data else None,
+                           data=self.data,
                            tokenizer=self.tokenizer.name,
                            tokenizer_options=dict(self.tokenizer.options), model=self.model,
                            model_options=options,
@@ -138,7 +139,7 @@ class Skipped:
 
 
 def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
-         seeds: int, data: dict[str, dict[str, Any]] | None = None
+         seeds: int, data: dict[str, DataSpec] | None = None
          ) -> tuple[list[Cell], list[Skipped]]:
     """Every runnable cell, seed by seed (an interrupted study has whole seeds of the
     matrix, not whole tokenizers); and the combinations that cannot run
@@ -151,7 +152,7 @@ def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[
         models.get(name)  # unknown model names are user errors, not skipped cells
     reasons: dict[tuple[str, TokenizerSpec], str | None] = {}
     for corpus in corpus_names:
-        language = data[corpus]["language"] if corpus in data else corpora.get(corpus).language
+        language = data[corpus].language if corpus in data else corpora.get(corpus).language
         standard = DEFAULT_TOKENIZERS.get(corpus) or DEFAULT_TOKENIZERS[
             "nsmc" if language == "ko" else "imdb"]
         specs = ([TokenizerSpec.parse(text) for text in tokenizer_texts] if tokenizer_texts
@@ -159,8 +160,7 @@ def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[
         reasons.update({(corpus, tokenizer): unusable(tokenizer, language) for tokenizer in specs})
     skipped = [Skipped(corpus, tokenizer.label, model, reason)
                for (corpus, tokenizer), reason in reasons.items() if reason for model in model_names]
-    as_json = {name: json.dumps(spec, sort_keys=True) for name, spec in data.items()}
-    cells = [Cell(corpus, tokenizer, model, seed, as_json.get(corpus))
+    cells = [Cell(corpus, tokenizer, model, seed, data.get(corpus))
              for seed in range(1, seeds + 1)
              for (corpus, tokenizer), reason in reasons.items() if not reason
              for model in model_names]

@@ -19,12 +19,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..faults import failpoint
+from ..core.faults import failpoint
+from ..core.parallel import progress_bar
+from ..core.ray_cluster import cluster_gpus, enter_task, ray_session, task_context
 from ..models.base import uses_accelerator
-from ..parallel import progress_bar
-from ..ray_cluster import cluster_gpus, enter_task, ray_session, task_context
-from ..run import RunDir
-from ..tokenizer import tokenizers
+from ..runs.folder import RunDir
+from ..tokenizers.base import tokenizers
 from .ensembles import ensemble_seed, seed_groups, write_ensembles
 from .matrix import Cell, Profile, Skipped
 from .runner import RUNS_DIR, CellResult, cell_logs_quiet, run_cell, write_results
@@ -181,7 +181,7 @@ def task_failure(error: Exception) -> str:
 def _prepare_tokens(config: Any, mirror: str | None, cpus: float,
                     context: dict[str, Any]) -> str | None:
     """Task: tokenize one corpus with one tokenizer into the caches; why not, or None."""
-    from ..errors import HansentiError
+    from ..core.errors import HansentiError
     from ..training.splits import prepare_tokens
 
     enter_task(context, cpus)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from .. import atomic
-from ..plots import png_bytes, pyplot
+from ..core import atomic
+from ..core.plots import png_bytes, pyplot
 from .ensembles import ENSEMBLES_FILE
 from .runner import RESULTS_FILE
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import atomic
-from ..errors import HansentiError
-from ..faults import failpoint
-from ..parallel import progress_bar
-from ..run import RunDir
+from ..core import atomic
+from ..core.errors import HansentiError
+from ..core.faults import failpoint
+from ..core.parallel import progress_bar
+from ..runs.folder import RunDir
 from .matrix import Cell, Profile, Skipped
 
 log = logging.getLogger("hansenti")

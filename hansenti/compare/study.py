@@ -8,12 +8,13 @@ import platform
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from .. import atomic
-from ..errors import HansentiError
-from ..outputs import check_own_folder
-from ..run import RunDir
+from ..core import atomic
+from ..core.data_spec import DataSpec
+from ..core.errors import HansentiError
+from ..core.outputs import check_own_folder
+from ..runs.folder import RunDir
 from .ensembles import ensemble_seeds
 from .matrix import (
     DEFAULT_MODELS,
@@ -36,7 +37,7 @@ STUDY_FILE = "study.json"
 def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
               seeds: int | None, profile_name: str, out_dir: str | Path,
               mirror: str | None = None, jobs: int = 1, command: str = "",
-              data: dict[str, dict[str, Any]] | None = None,
+              data: dict[str, DataSpec] | None = None,
               executor: str = "local", address: str | None = None,
               resources: "CellResources | None" = None) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.

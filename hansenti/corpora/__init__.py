@@ -8,8 +8,8 @@ IMDB and Naver crawl are the ``hansenti_corpora`` package, declared exactly so),
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from ..core.data_spec import DataSpec, is_description
 from .base import (
     Corpus,
     LoadReport,
@@ -19,7 +19,7 @@ from .base import (
     train_validation_split,
 )
 from .fetch import MIRROR_ENV
-from .files import DataSpec, FileCorpus, is_description
+from .files import FileCorpus
 from .reference import CorpusReference
 from .registry import (
     corpora,
@@ -31,12 +31,12 @@ from .registry import (
 
 
 def open_corpus(name: str, mirror: str | Path | None = None,
-                data: dict[str, Any] | None = None, **options) -> Corpus:
+                data: DataSpec | None = None, **options) -> Corpus:
     """The corpus registered as ``name``, reading from ``mirror`` (or ``$HANSENTI_MIRROR``);
-    a ``.toml`` path is a user's corpus description, and ``data`` (a saved
-    :class:`DataSpec`) a user's corpus described inline."""
+    a ``.toml`` path is a user's corpus description, and ``data`` a user's corpus
+    described inline."""
     if data is not None:
-        return FileCorpus(DataSpec.from_dict(data), mirror=mirror, **options)
+        return FileCorpus(data, mirror=mirror, **options)
     if is_description(name):
         return FileCorpus(DataSpec.from_toml(name), mirror=mirror, **options)
     return open_registered(name, mirror, **options)

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Iterator, Sequence
 
-from ..errors import CorpusError
-from ..labels import BINARY
-from ..paths import home_dir
+from ..core.errors import CorpusError
+from ..core.labels import BINARY
+from ..core.paths import home_dir
 from .fetch import RemoteFile, ensure_file, mirror_dir, recorded_sha256
 
 log = logging.getLogger("hansenti")

@@ -15,9 +15,9 @@ from pathlib import Path, PurePosixPath
 
 from tqdm.auto import tqdm
 
-from .. import atomic
-from ..errors import CorpusError
-from ..outputs import new_staging
+from ..core import atomic
+from ..core.errors import CorpusError
+from ..core.outputs import new_staging
 
 log = logging.getLogger("hansenti")
 

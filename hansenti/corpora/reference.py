@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import HansentiError
+from ..core.errors import HansentiError
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..registry import Registry
+from ..core.plugins import corpora
 from .base import Corpus, Review
 from .reference import CorpusReference
-
-corpora: Registry[type[Corpus]] = Registry("corpus", entry_point_group="hansenti_corpora")
 
 
 def register_corpus(corpus: type[Corpus]) -> type[Corpus]:

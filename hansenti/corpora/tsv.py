@@ -7,8 +7,8 @@ import gzip
 from pathlib import Path
 from typing import IO, Iterator
 
-from ..csv_rows import numbered_rows
-from ..errors import CorpusError
+from ..core.csv_rows import numbered_rows
+from ..core.errors import CorpusError
 from .base import LoadReport
 
 

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import atomic
-from ..cache import TokenCache, fit_cached
+from ..core import atomic
+from ..core.errors import HansentiError
+from ..core.faults import failpoint
+from ..core.outputs import check_output_folder, output_folder
+from ..core.parallel import available_cores
 from ..corpora import CorpusReference, Review, open_corpus
-from ..errors import HansentiError
-from ..faults import failpoint
-from ..outputs import check_output_folder, output_folder
-from ..parallel import available_cores
-from ..tokenizer import Tokenizer, create_tokenizer
+from ..tokenizers.base import Tokenizer, create_tokenizer
+from ..tokenizers.cache import TokenCache, fit_cached
 from .vectors import (
     METADATA_FILE,
     VECTORS_FILE,

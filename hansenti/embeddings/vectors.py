@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import atomic
-from ..errors import HansentiError
-from ..vocab import PAD_ID, SPECIALS, Vocab
+from ..core import atomic
+from ..core.errors import HansentiError
+from ..tokenizers.vocab import PAD_ID, SPECIALS, Vocab
 
 if TYPE_CHECKING:
     from gensim.models import KeyedVectors

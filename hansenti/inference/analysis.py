@@ -9,19 +9,13 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from .. import atomic
-from ..errors import HansentiError
-from ..faults import failpoint
-from ..metrics import wilson_interval
-from ..outputs import output_folder
-from ..review_files import ReadReport, ReviewRow
-from .predictor import Predictor, Scored
-from .scoring import FileScoring, score_file
+from ..core.errors import HansentiError
+from ..core.metrics import wilson_interval
+from ..core.review_files import ReadReport, ReviewRow
 
 ALL = "(all)"
 HISTOGRAM_BINS = 40
@@ -206,42 +200,3 @@ class Analysis:
                                             self.overall_tokens, n,
                                             exclude=self.common_tokens)["positive"]
                 for index, class_name in enumerate(self.classes)}
-
-
-def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str = "text",
-            group_column: str | None = None, keep: int = 5, batch_size: int = 5_000,
-            n_jobs: int = 1, html_groups: int = 12,
-            options: FileScoring = FileScoring()) -> Analysis:
-    """Score ``source`` and write scored.csv, summary.csv, extremes.csv, aspects.csv and
-    report.html into ``out_dir`` (new, empty, or with ``options.overwrite`` one whose
-    earlier analysis files are replaced); the files appear complete or not at all."""
-    result = Analysis(predictor.classes, keep)
-
-    def collect(rows: Sequence[ReviewRow], scored: Scored) -> None:
-        failpoint("analyze.batch")
-        result.add(rows, scored.tokens, scored.probabilities, text_column, group_column,
-                   source.name)
-
-    with output_folder(out_dir, options.overwrite, inputs=[source]) as staging:
-        result.report = score_file(predictor, source, staging / "scored.csv", text_column,
-                                   batch_size, n_jobs, on_batch=collect, options=options)
-        write_analysis(result, predictor, staging, source.name, html_groups)
-    return result
-
-
-def write_analysis(result: Analysis, predictor: Predictor, folder: Path, source: str,
-                   html_groups: int = 12) -> None:
-    """summary.csv, extremes.csv, aspects.csv and report.html of ``result`` into ``folder``."""
-    from .report import write_html_report
-
-    atomic.write_csv(folder / "summary.csv", result.summary_rows())
-    atomic.write_csv(folder / "extremes.csv", [
-        {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
-         "file": file, "line": line, "text": text}
-        for name in result.group_names() for index, side in enumerate(result.classes)
-        for rank, (p, line, file, text) in enumerate(result.groups[name].extremes(index), 1)])
-    atomic.write_csv(folder / "aspects.csv", [
-        {"group": name, "side": side, "token": token, "z": round(z, 3)}
-        for name in result.group_names() for side, tokens in result.aspects(name).items()
-        for token, z in tokens])
-    write_html_report(result, predictor, folder / "report.html", source, html_groups)

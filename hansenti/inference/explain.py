@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..calibration import Calibration
+from ..core.calibration import Calibration
 from ..models.base import Classifier
 
 
@@ -32,8 +32,8 @@ class Explanation:
                            for token, contribution in zip(self.tokens, self.contributions)]}
 
 
-#: token-dropped variants scored per batch, between two looks at the clock
-VARIANT_BATCH = 64
+#: tokens scored per batch of token-dropped variants, between two looks at the clock
+BATCH_TOKENS = 20_000
 
 
 def occlusion(classifier: Classifier, tokens: list[str], classes: Sequence[str],
@@ -45,12 +45,12 @@ def occlusion(classifier: Classifier, tokens: list[str], classes: Sequence[str],
     deadline) before each: a long review has as many variants as tokens."""
     calibration = calibration or Calibration()
     variants = [tokens, *(tokens[:i] + tokens[i + 1:] for i in range(len(tokens)))]
+    batch = max(1, BATCH_TOKENS // max(1, len(tokens)))
     rows = []
-    for start in range(0, len(variants), VARIANT_BATCH):
+    for start in range(0, len(variants), batch):
         if check:
             check()
-        rows.append(calibration.apply(classifier.predict_proba(
-            variants[start:start + VARIANT_BATCH])))
+        rows.append(calibration.apply(classifier.predict_proba(variants[start:start + batch])))
     probabilities = np.concatenate(rows)
     column = 1 if len(classes) == 2 else int(probabilities[0].argmax())
     full = float(probabilities[0, column])

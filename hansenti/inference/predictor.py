@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
-from ..calibration import UNSURE, Calibration
-from ..errors import HansentiError, RunDirError
-from ..familiarity import Familiarity, known_shares
-from ..installed_runs import DEFAULT_MODEL, resolve_run
+from ..core.calibration import UNSURE, Calibration
+from ..core.errors import HansentiError, RunDirError
 from ..models import models
-from ..run import CLASSES_FILE, TOKENIZER_DIR, RunDir
-from ..tokenizer import Tokenizer, load_tokenizer
-from ..vocab import VOCAB_FILE, Vocab
+from ..runs.folder import CLASSES_FILE, TOKENIZER_DIR, RunDir
+from ..runs.installed import DEFAULT_MODEL, resolve_run
+from ..tokenizers.base import Tokenizer, load_tokenizer
+from ..tokenizers.familiarity import Familiarity, known_shares
+from ..tokenizers.vocab import VOCAB_FILE, Vocab
 
 if TYPE_CHECKING:
     from .explain import Explanation

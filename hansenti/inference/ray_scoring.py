@@ -22,20 +22,21 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .. import atomic
-from ..errors import HansentiError
-from ..outputs import output_folder
-from ..parallel import gc_paused, progress_bar
-from ..ray_cluster import (
+from ..core import atomic
+from ..core.errors import HansentiError
+from ..core.outputs import output_folder
+from ..core.parallel import gc_paused, progress_bar
+from ..core.ray_cluster import (
     cluster_cpus,
     enter_task,
     ray_session,
     require_ray,
     task_context,
 )
-from ..review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
-from .analysis import Analysis, write_analysis
+from ..core.review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
+from .analysis import Analysis
 from .predictor import Predictor, Scored
+from .report import write_analysis
 from .scoring import FileScoring, check_collisions, prediction_columns, prediction_names
 
 log = logging.getLogger("hansenti")
@@ -60,7 +61,7 @@ def score_on_ray(run: str | Path | None, inputs: str | Path, out_dir: str | Path
     """Score every review of ``inputs`` (a file, folder or glob) into ``out_dir/parts``;
     with ``summarise`` also write summary.csv, extremes.csv, aspects.csv and report.html as
     local ``analyze`` does. ``out_dir`` is new, empty or (``overwrite``) hansenti's own,
-    as :func:`hansenti.outputs.output_folder` says; its files appear complete or not at all."""
+    as :func:`hansenti.core.outputs.output_folder` says; its files appear complete or not at all."""
     require_ray()
     if part_format not in PART_FORMATS:
         raise HansentiError(f"unknown part format {part_format!r}; use {' or '.join(PART_FORMATS)}")

@@ -1,27 +1,30 @@
-"""report.html of ``hansenti analyze``: score distribution, groups ranked, and per group the
-telling tokens of each class and its most certain reviews with their tokens highlighted."""
+"""What ``hansenti analyze`` writes: scored.csv, summary.csv, extremes.csv, aspects.csv and
+report.html — the score distribution, groups ranked, and per group the telling tokens of
+each class and its most certain reviews with their tokens highlighted."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Sequence
 
 import numpy as np
 
-from .. import atomic
-from ..plots import png_data_uri, pyplot
+from ..core import atomic
+from ..core.faults import failpoint
+from ..core.outputs import output_folder
+from ..core.plots import png_data_uri, pyplot
+from ..core.review_files import ReviewRow
+from .analysis import Analysis
 from .explain import Explanation
-
-if TYPE_CHECKING:
-    from .analysis import Analysis
-    from .predictor import Predictor
+from .predictor import Predictor, Scored
+from .scoring import FileScoring, score_file
 
 #: groups with fewer reviews are left out of the ranking chart (their means are noise)
 MIN_RANKED = 10
 
 
-def score_histogram(analysis: "Analysis") -> str:
+def score_histogram(analysis: Analysis) -> str:
     """Two classes: the distribution of P(second class); more: each class's share."""
     figure, axis = pyplot().subplots(figsize=(6.5, 3.2))
     classes = analysis.classes
@@ -73,7 +76,7 @@ def highlighted(explanation: Explanation) -> str:
     return " ".join(spans)
 
 
-def write_html_report(analysis: "Analysis", predictor: "Predictor", path: Path, source: str,
+def write_html_report(analysis: Analysis, predictor: Predictor, path: Path, source: str,
                       html_groups: int) -> None:
     rows = analysis.summary_rows()
     parts = [f"<h1>Reviews in {html.escape(source)}</h1>",
@@ -130,3 +133,40 @@ img {{ max-width: 100%; display: block; margin: 1em 0; }}
 {body}
 </body></html>
 """
+
+
+def analyze(predictor: Predictor, source: Path, out_dir: Path, text_column: str = "text",
+            group_column: str | None = None, keep: int = 5, batch_size: int = 5_000,
+            n_jobs: int = 1, html_groups: int = 12,
+            options: FileScoring = FileScoring()) -> Analysis:
+    """Score ``source`` and write scored.csv, summary.csv, extremes.csv, aspects.csv and
+    report.html into ``out_dir`` (new, empty, or with ``options.overwrite`` one whose
+    earlier analysis files are replaced); the files appear complete or not at all."""
+    result = Analysis(predictor.classes, keep)
+
+    def collect(rows: Sequence[ReviewRow], scored: Scored) -> None:
+        failpoint("analyze.batch")
+        result.add(rows, scored.tokens, scored.probabilities, text_column, group_column,
+                   source.name)
+
+    with output_folder(out_dir, options.overwrite, inputs=[source]) as staging:
+        result.report = score_file(predictor, source, staging / "scored.csv", text_column,
+                                   batch_size, n_jobs, on_batch=collect, options=options)
+        write_analysis(result, predictor, staging, source.name, html_groups)
+    return result
+
+
+def write_analysis(result: Analysis, predictor: Predictor, folder: Path, source: str,
+                   html_groups: int = 12) -> None:
+    """summary.csv, extremes.csv, aspects.csv and report.html of ``result`` into ``folder``."""
+    atomic.write_csv(folder / "summary.csv", result.summary_rows())
+    atomic.write_csv(folder / "extremes.csv", [
+        {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
+         "file": file, "line": line, "text": text}
+        for name in result.group_names() for index, side in enumerate(result.classes)
+        for rank, (p, line, file, text) in enumerate(result.groups[name].extremes(index), 1)])
+    atomic.write_csv(folder / "aspects.csv", [
+        {"group": name, "side": side, "token": token, "z": round(z, 3)}
+        for name in result.group_names() for side, tokens in result.aspects(name).items()
+        for token, z in tokens])
+    write_html_report(result, predictor, folder / "report.html", source, html_groups)

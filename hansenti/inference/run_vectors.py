@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..core.errors import HansentiError
 from ..embeddings.vectors import load_vectors, vectors_from_rows
-from ..errors import HansentiError
 from ..models.keras_classifier import KerasClassifier, embedding_layer
-from ..run import CONFIG_FILE
-from ..vocab import SPECIALS
+from ..runs.folder import CONFIG_FILE
+from ..tokenizers.vocab import SPECIALS
 from .predictor import Predictor
 
 if TYPE_CHECKING:

@@ -16,11 +16,11 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .. import atomic
-from ..errors import HansentiError
-from ..outputs import check_output_file
-from ..parallel import progress_bar
-from ..review_files import DEFAULT_MAX_SKIPPED, ReadReport, ReviewRow, batched, read_reviews
+from ..core import atomic
+from ..core.errors import HansentiError
+from ..core.outputs import check_output_file
+from ..core.parallel import progress_bar
+from ..core.review_files import DEFAULT_MAX_SKIPPED, ReadReport, ReviewRow, batched, read_reviews
 from .predictor import Predictor, Scored
 
 log = logging.getLogger("hansenti")

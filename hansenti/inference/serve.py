@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.json_schema import SkipJsonSchema
 from starlette.exceptions import HTTPException
 
-from ..errors import HansentiError
+from ..core.errors import HansentiError
 from .predictor import Predictor
 
 log = logging.getLogger("hansenti")

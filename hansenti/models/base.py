@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, Callable, ClassVar, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 
-from ..config import TrainConfig
-from ..registry import Registry
-from ..vocab import Vocab
+from ..core.plugins import architectures
+from ..tokenizers.vocab import Vocab
 
 Documents = Sequence[Sequence[str]]
 
@@ -73,7 +72,8 @@ class Classifier(ABC):
 #: name -> factory(training config) -> an untrained Classifier (a Classifier subclass, or
 #: any callable; one with an ``accepted_options`` attribute lets the study and the CLI
 #: check options before any work)
-models: Registry[Callable[[TrainConfig], Classifier]] = Registry("model")
+#: the model architectures by name (``hansenti.core.plugins.architectures``)
+models = architectures
 
 
 def accepted_options(model: str) -> tuple[str, ...] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..config import NetworkOptions
+from ..core.config import NetworkOptions
 from .keras_classifier import output_layer, register_keras_model
 
 

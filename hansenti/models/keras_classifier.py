@@ -10,6 +10,7 @@ whole/cut choice is made on the validation documents that are longer than the ma
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import logging
 import sys
@@ -19,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
-from .. import atomic
-from ..config import NetworkOptions, TrainConfig, checked_options
-from ..errors import HansentiError, RunDirError
-from ..metrics import balanced_weights, score
-from ..vocab import VOCAB_FILE, Vocab, choose_maxlen
+from ..core import atomic
+from ..core.config import NetworkOptions, TrainConfig, checked_options
+from ..core.errors import HansentiError, RunDirError
+from ..core.metrics import balanced_weights, score
+from ..tokenizers.vocab import VOCAB_FILE, Vocab, choose_maxlen
 from .backend import keras_module
 from .base import Classifier, Documents, models
 from .saving import save_model
@@ -336,9 +337,29 @@ def register_keras_model(name: str, uses: Sequence[str] | None = None
     so that any other option given to it is refused before training."""
 
     def decorator(build: Builder) -> Builder:
-        accepted = (tuple(f.name for f in dataclasses.fields(NetworkOptions)) if uses is None
-                    else (*TRAINING_OPTIONS, *uses))
-        models.register(name, KerasModel(name, build, accepted))
+        models.register(name, KerasModel(name, build, accepted_options(uses)))
         return build
 
     return decorator
+
+
+def accepted_options(uses: Sequence[str] | None) -> tuple[str, ...]:
+    """The options a Keras model reads: the training loop's and those it ``uses``."""
+    if uses is None:
+        return tuple(f.name for f in dataclasses.fields(NetworkOptions))
+    return (*TRAINING_OPTIONS, *uses)
+
+
+def as_architecture(name: str, obj: Any) -> Any:
+    """What the architecture registry stores: a classifier factory (a Classifier class,
+    a KerasModel); a plain Keras build function (a third party's entry point) becomes a
+    KerasModel reading the options named by its ``uses`` attribute (default: all)."""
+    if isinstance(obj, KerasModel) or (isinstance(obj, type) and issubclass(obj, Classifier)):
+        return obj
+    if inspect.isfunction(obj):
+        return KerasModel(name, obj, accepted_options(getattr(obj, "uses", None)))
+    raise HansentiError(f"cannot register {obj!r} as model {name!r}: give a Keras build "
+                        "function or a Classifier class")
+
+
+models.adapt_with(as_architecture)

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import atomic
-from ..config import NBLROptions, TrainConfig, checked_options
-from ..errors import RunDirError
-from ..metrics import is_imbalanced, score
-from ..vocab import Vocab
+from ..core import atomic
+from ..core.config import NBLROptions, TrainConfig, checked_options
+from ..core.errors import RunDirError
+from ..core.metrics import is_imbalanced, score
+from ..tokenizers.vocab import Vocab
 from .base import Classifier, Documents, models
 
 log = logging.getLogger("hansenti")

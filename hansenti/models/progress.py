@@ -16,9 +16,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .. import atomic
-from ..faults import failpoint
-from ..metrics import score
+from ..core import atomic
+from ..core.faults import failpoint
+from ..core.metrics import score
 from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
 from .saving import save_model
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..config import NetworkOptions
+from ..core.config import NetworkOptions
 from .keras_classifier import output_layer, register_keras_model
 
 RECURRENT_OPTIONS = ("embedding_dropout", "units", "layers", "pooling")

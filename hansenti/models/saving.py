@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import atomic
+from ..core import atomic
 
 if TYPE_CHECKING:
     import keras

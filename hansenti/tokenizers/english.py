@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..tokenizer import Tokenizer
+from .base import Tokenizer
 
 _HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][^>]{0,100}>")
 _NEGATION = re.compile(r"(?<=\w)(n't)\b", re.I)

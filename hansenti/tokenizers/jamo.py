@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
-from ..tokenizer import Tokenizer
+from .base import Tokenizer
 
 SPACE = "▁"
 _FIRST_SYLLABLE, _LAST_SYLLABLE = 0xAC00, 0xD7A3

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from ..tokenizer import Tokenizer
+from .base import Tokenizer
 
 
 @dataclass

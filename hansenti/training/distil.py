@@ -18,12 +18,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..cache import TokenCache
+from ..core.errors import HansentiError
+from ..core.outputs import check_own_folder
 from ..corpora import CorpusReference, Review, referenced_reviews
-from ..errors import HansentiError
 from ..inference.predictor import Predictor
-from ..outputs import check_own_folder
-from ..run import RunDir
+from ..runs.folder import RunDir
+from ..tokenizers.cache import TokenCache
 from .pseudo_labels import INFO_FILE, LABELS_FILE, PseudoLabels, write_pseudo_labels
 from .splits import labels_of, load_splits, split_key
 

@@ -11,14 +11,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .. import atomic
-from ..config import TrainConfig
+from ..core import atomic
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError
+from ..core.metrics import as_matrix, classification_metrics
+from ..core.outputs import check_own_folder
 from ..corpora import train_validation_split
-from ..errors import HansentiError
 from ..inference.predictor import Predictor
-from ..metrics import as_matrix, classification_metrics
-from ..outputs import check_own_folder
-from ..run import PREDICTIONS_FILE, RunDir
+from ..runs.folder import PREDICTIONS_FILE, RunDir
 from .splits import labels_of, load_splits, split_key, tokenize_splits
 
 ENSEMBLE_FILE = "ensemble.json"

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import atomic
-from ..config import TrainConfig
-from ..errors import HansentiError
-from ..faults import failpoint
+from ..core import atomic
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError
+from ..core.faults import failpoint
 from .splits import split_key
 
 LABELS_FILE = "pseudo_labels.tsv"

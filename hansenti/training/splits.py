@@ -12,8 +12,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..cache import TokenCache, fit_cached
-from ..config import TrainConfig
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError
 from ..corpora import (
     Corpus,
     LoadReport,
@@ -22,8 +22,8 @@ from ..corpora import (
     stratified_sample,
     train_validation_split,
 )
-from ..errors import HansentiError
-from ..tokenizer import Tokenizer, create_tokenizer
+from ..tokenizers.base import Tokenizer, create_tokenizer
+from ..tokenizers.cache import TokenCache, fit_cached
 
 #: the --limit slice is the same for every seed, so runs that differ only in seed compare
 #: on the same documents and share one token cache
@@ -67,7 +67,8 @@ def labelled_data(config: TrainConfig, mirror: str | None,
                   test_ids: Sequence[str] | None = None) -> LabelledData:
     """The run's records; ``limit`` takes a stratified slice of train and a third as many
     test documents."""
-    data = _read(config.corpus, json.dumps(config.data, sort_keys=True), mirror,
+    data = _read(config.corpus, json.dumps(config.data.to_dict() if config.data else None,
+                                           sort_keys=True), mirror,
                  tuple(test_ids) if test_ids is not None else None)
     if config.limit:
         data = dataclasses.replace(
@@ -156,4 +157,6 @@ def split_key(config: TrainConfig) -> dict[str, Any]:
     its teachers, must share it."""
     key = {"corpus": config.corpus, "seed": config.seed,
            "validation_fraction": config.validation_fraction, "limit": config.limit}
-    return {**key, "data": config.data} if config.data else key
+    # as JSON holds it (a tuple read back is a list), so a saved key compares equal
+    return json.loads(json.dumps({**key, "data": config.data.to_dict()} if config.data
+                                 else key))

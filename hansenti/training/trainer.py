@@ -8,7 +8,6 @@ carved from train; tokenizer fitting and the vocabulary see the fit part of trai
 from __future__ import annotations
 
 import io
-import json
 import logging
 import shutil
 import time
@@ -17,22 +16,20 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
-from .. import atomic
-from ..cache import TokenCache
-from ..calibration import Calibration, calibration_report
-from ..config import TrainConfig
+from ..core import atomic
+from ..core.calibration import Calibration, calibration_report
+from ..core.config import TrainConfig
+from ..core.data_spec import DataSpec
+from ..core.errors import HansentiError
+from ..core.faults import failpoint
+from ..core.metrics import balanced_weights, chosen_metric, classification_metrics
+from ..core.parallel import release_workers
+from ..core.paths import writable_home
+from ..core.plots import plot_confusion, plot_curves, plot_reliability
 from ..corpora import Review, open_corpus
-from ..errors import HansentiError
-from ..familiarity import Familiarity
-from ..faults import failpoint
 from ..inference.predictor import Predictor
-from ..metrics import balanced_weights, chosen_metric, classification_metrics
-from ..model_card import write_model_card
 from ..models.base import Classifier
-from ..parallel import release_workers
-from ..paths import writable_home
-from ..plots import plot_confusion, plot_curves, plot_reliability
-from ..run import (
+from ..runs.folder import (
     CHECKPOINT_DIR,
     CONFUSION_FILE,
     CURVES_FILE,
@@ -43,8 +40,11 @@ from ..run import (
     TOKENIZER_DIR,
     RunDir,
 )
-from ..tokenizer import create_tokenizer
-from ..vocab import VOCAB_FILE, Vocab, choose_maxlen
+from ..runs.model_card import write_model_card
+from ..tokenizers.base import create_tokenizer
+from ..tokenizers.cache import TokenCache
+from ..tokenizers.familiarity import Familiarity
+from ..tokenizers.vocab import VOCAB_FILE, Vocab, choose_maxlen
 from . import splits as data_splits
 from .pseudo_labels import check_student, load_pseudo_labels
 from .splits import TokenizedSplits, labels_of, tokenize_splits
@@ -188,19 +188,14 @@ def resumable(run: RunDir, config: TrainConfig | None) -> TrainConfig:
     it (as saved: a tuple and the list it is read back as are one value), since a run
     cannot change its options half-way."""
     saved = run.saved_config()
-    if config is not None and as_saved(config) != as_saved(saved):
-        given, kept = as_saved(config), as_saved(saved)
+    if config is not None and config.as_saved() != saved.as_saved():
+        given, kept = config.as_saved(), saved.as_saved()
         changed = [f"{name} {given[name]!r} (saved: {kept[name]!r})"
                    for name in given if given[name] != kept[name]]
         raise HansentiError(f"run {run.path} was started with other options: "
                             f"{'; '.join(changed)}. Resume without them, or train it "
                             "under another --name")
     return saved
-
-
-def as_saved(config: TrainConfig) -> dict[str, Any]:
-    """``config`` as config.json holds it."""
-    return json.loads(json.dumps(config.to_dict()))
 
 
 def named_weights(weights: dict[int, float] | None,
@@ -272,13 +267,13 @@ def check_embeddings(classifier: Classifier, path: str) -> None:
 
 def evaluate(run_dir: str | Path, corpus: str | None = None, split: str = "test",
              mirror: str | None = None, jobs: int = 1,
-             data: dict[str, Any] | None = None) -> dict[str, Any]:
+             data: DataSpec | None = None) -> dict[str, Any]:
     """Metrics of a finished run on ``split`` of ``corpus`` (default: the run's own, a
     user's file with exactly the test rows it was scored on), or on every row of a
     user's file described by ``data``."""
     predictor = Predictor(run_dir)
     if data is not None:
-        source = open_corpus(data["name"], mirror=mirror, data=data)
+        source = open_corpus(data.name, mirror=mirror, data=data)
         split = "all"
         records = [*source.load("train").records, *source.load("test").records]
     else:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from hansenti.parallel import available_cores, gc_paused, progress_bar
-from hansenti.text import pieces
-from hansenti.tokenizer import Tokenizer
+from hansenti.core.parallel import available_cores, gc_paused, progress_bar
+from hansenti.core.text import pieces
+from hansenti.tokenizers.base import Tokenizer
 
 
 @dataclass

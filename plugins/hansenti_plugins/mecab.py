@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from hansenti.errors import HansentiError
-from hansenti.text import pieces
-from hansenti.tokenizer import Tokenizer
+from hansenti.core.errors import HansentiError
+from hansenti.core.text import pieces
+from hansenti.tokenizers.base import Tokenizer
 
 
 @dataclass

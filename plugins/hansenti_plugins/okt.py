@@ -7,9 +7,9 @@ import shutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from hansenti.errors import BackendMissingError
-from hansenti.text import pieces
-from hansenti.tokenizer import Tokenizer
+from hansenti.core.errors import BackendMissingError
+from hansenti.core.text import pieces
+from hansenti.tokenizers.base import Tokenizer
 
 JAVA_HINT = "install a Java runtime (apt-get install default-jre-headless) or set JAVA_HOME"
 

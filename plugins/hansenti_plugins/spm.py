@@ -7,10 +7,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
-from hansenti.errors import HansentiError
-from hansenti.parallel import available_cores, gc_paused, progress_bar
-from hansenti.text import clean_text
-from hansenti.tokenizer import Tokenizer, create_tokenizer
+from hansenti.core.errors import HansentiError
+from hansenti.core.parallel import available_cores, gc_paused, progress_bar
+from hansenti.core.text import clean_text
+from hansenti.tokenizers.base import Tokenizer, create_tokenizer
 
 log = logging.getLogger("hansenti")
 

@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from .cache import fit_cached
-from .corpora import CorpusReference, open_corpus
-from .errors import HansentiError
-from .tokenizer import TOKENIZER_FILE, Tokenizer, create_tokenizer, load_tokenizer
+from ..core.errors import HansentiError
+from ..tokenizers.base import TOKENIZER_FILE, Tokenizer, create_tokenizer, load_tokenizer
+from ..tokenizers.cache import fit_cached
+from . import CorpusReference, open_corpus
 
 
 def option_value(text: str) -> Any:

@@ -18,11 +18,11 @@ from typing import Sequence
 
 import numpy as np
 
-from . import atomic
-from .parallel import gc_paused
-from .paths import home_dir
-from .text import shorten_all
-from .tokenizer import Tokenizer, load_tokenizer
+from ..core import atomic
+from ..core.parallel import gc_paused
+from ..core.paths import home_dir
+from ..core.text import shorten_all
+from .base import Tokenizer, load_tokenizer
 
 log = logging.getLogger("hansenti")
 
@@ -48,7 +48,7 @@ class TokenCache:
         #: seconds the texts served so far took to tokenize when first computed (a cache
         #: hit reports the original cost, not the read); None once a file did not say
         self.compute_seconds: float | None = 0.0
-        #: reviews served so far that were over ``hansenti.text.review_limit()``
+        #: reviews served so far that were over ``hansenti.core.text.review_limit()``
         self.shortened = 0
 
     def path(self, tokenizer: Tokenizer, texts: Sequence[str], label: str) -> Path:

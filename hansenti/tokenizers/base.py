@@ -18,12 +18,12 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Iterable, Sequence
 
-from . import atomic
-from .errors import BackendMissingError, HansentiError, RunDirError
-from .parallel import WorkerSetup, gc_paused, map_here, map_in_processes
-from .registry import Registry
-from .text import review_limit, shorten
-from .user_code import load_user_code, loaded_code_files
+from ..core import atomic
+from ..core.errors import BackendMissingError, HansentiError, RunDirError
+from ..core.parallel import WorkerSetup, gc_paused, map_here, map_in_processes
+from ..core.plugins import tokenizers
+from ..core.text import review_limit, shorten
+from ..core.user_code import load_user_code, loaded_code_files
 
 log = logging.getLogger("hansenti")
 
@@ -48,9 +48,9 @@ class Tokenizer(ABC):
     #: languages it is meant for (ISO 639-1); empty means any
     languages: ClassVar[tuple[str, ...]] = ()
     #: analysers whose time grows faster than a word's length cut longer runs of
-    #: non-space characters into pieces of this many (``hansenti.text.pieces``)
+    #: non-space characters into pieces of this many (``hansenti.core.text.pieces``)
     max_word_chars: ClassVar[int | None] = None
-    #: characters of a review it is given (``hansenti.text.review_limit``); None: the
+    #: characters of a review it is given (``hansenti.core.text.review_limit``); None: the
     #: default, 10,000; a slow analyser sets less to keep any review within ~2 s
     max_review_chars: ClassVar[int | None] = None
 
@@ -65,7 +65,7 @@ class Tokenizer(ABC):
     @abstractmethod
     def tokenize(self, text: str) -> list[str]:
         """Tokens of ``text``; always a flat list of non-empty strings. The text is
-        shortened to :func:`hansenti.text.review_limit` first (``bounded=False``: the raw
+        shortened to :func:`hansenti.core.text.review_limit` first (``bounded=False``: the raw
         analyser on the whole text, at whatever it costs)."""
 
     def tokenize_batch(
@@ -205,30 +205,29 @@ class FunctionTokenizer(Tokenizer):
         return tokens
 
 
-class TokenizerRegistry(Registry[type[Tokenizer]]):
-    """Stores tokenizer classes; plain functions are wrapped in a FunctionTokenizer."""
+def as_tokenizer_class(name: str, obj: Any) -> type[Tokenizer]:
+    """What the tokenizer registry stores: a Tokenizer subclass named ``name``; a plain
+    function is wrapped in a FunctionTokenizer."""
+    if isinstance(obj, type) and issubclass(obj, Tokenizer):
+        own_name = vars(obj).get("name")  # a subclass inherits its parent's name
+        if own_name and own_name != name:  # the same class under a second name
+            return type(obj.__name__, (obj,), {"name": name, "__module__": obj.__module__})
+        obj.name = name
+        return obj
+    if callable(obj):
+        return type(
+            getattr(obj, "__name__", name),
+            (FunctionTokenizer,),
+            {"name": name, "function": staticmethod(obj),
+             "__module__": getattr(obj, "__module__", __name__),
+             "__qualname__": getattr(obj, "__qualname__", name),
+             "__doc__": obj.__doc__ or f"user function {name}"},
+        )
+    raise HansentiError(f"cannot register {obj!r} as tokenizer {name!r}: "
+                        "give a Tokenizer subclass or a str -> list[str] function")
 
-    def _prepare(self, name: str, obj: Any) -> type[Tokenizer]:
-        if isinstance(obj, type) and issubclass(obj, Tokenizer):
-            own_name = vars(obj).get("name")  # a subclass inherits its parent's name
-            if own_name and own_name != name:  # the same class under a second name
-                return type(obj.__name__, (obj,), {"name": name, "__module__": obj.__module__})
-            obj.name = name
-            return obj
-        if callable(obj):
-            return type(
-                getattr(obj, "__name__", name),
-                (FunctionTokenizer,),
-                {"name": name, "function": staticmethod(obj),
-                 "__module__": getattr(obj, "__module__", __name__),
-                 "__qualname__": getattr(obj, "__qualname__", name),
-                 "__doc__": obj.__doc__ or f"user function {name}"},
-            )
-        raise HansentiError(f"cannot register {obj!r} as tokenizer {name!r}: "
-                            "give a Tokenizer subclass or a str -> list[str] function")
 
-
-tokenizers = TokenizerRegistry("tokenizer", entry_point_group="hansenti_tokenizers")
+tokenizers.adapt_with(as_tokenizer_class)
 register_tokenizer = tokenizers.register
 
 def create_tokenizer(name: str, **config: Any) -> Tokenizer:

@@ -11,8 +11,8 @@ from typing import Iterable, Literal, Sequence
 
 import numpy as np
 
-from . import atomic
-from .errors import HansentiError, RunDirError
+from ..core import atomic
+from ..core.errors import HansentiError, RunDirError
 
 #: the file a saved vocabulary is written to, in a run folder
 VOCAB_FILE = "vocab.json"

@@ -11,10 +11,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from .errors import HansentiError
-from .installed_runs import ENTRY_POINT_GROUP
+from ..core.errors import HansentiError
+from .installed import ENTRY_POINT_GROUP
 from .model_card import CARD_FILE, write_model_card
-from .run import CHECKPOINT_DIR, PREDICTIONS_FILE, TEST_IDS_FILE, RunDir
+from .folder import CHECKPOINT_DIR, PREDICTIONS_FILE, TEST_IDS_FILE, RunDir
 
 #: what a run folder holds that prediction does not need (or that names a user's rows)
 LEFT_OUT = {CHECKPOINT_DIR, PREDICTIONS_FILE, TEST_IDS_FILE}

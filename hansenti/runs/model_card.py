@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import atomic
-from .config import TrainConfig
-from .metrics import wilson_interval
+from ..core import atomic
+from ..core.config import TrainConfig
+from ..core.metrics import wilson_interval
 
 CARD_FILE = "MODEL_CARD.md"
 def folder_bytes(path: Path) -> int:
@@ -25,10 +25,10 @@ def model_card(config: TrainConfig, metrics: dict[str, Any], run_path: Path,
     classes = test["classes"]
     title = name or run_path.name
     data = config.data
-    source = (f"your file `{Path(data['train']).name}` (text column `{data['text_column']}`, "
-              f"label column `{data['label_column']}`)" if data else f"the `{config.corpus}` "
+    source = (f"your file `{Path(data.train).name}` (text column `{data.text_column}`, "
+              f"label column `{data.label_column}`)" if data else f"the `{config.corpus}` "
               f"corpus ({metrics.get('corpus', {}).get('variant') or 'one release'})")
-    labels = f"`{data['labels']}`" if data and data.get("labels") else "the label column's values"
+    labels = f"`{data.labels}`" if data and data.labels else "the label column's values"
     counts = ", ".join(f"{label} {count:,}"
                        for label, count in metrics["data"]["train_class_counts"].items())
     options = ", ".join(f"{key}={value}" for key, value in

@@ -7,14 +7,16 @@ import logging
 from pathlib import Path
 from typing import Any, Sequence
 
-from . import atomic
-from .config import TrainConfig
-from .errors import HansentiError, RunDirError
-from .labels import BINARY
+from ..core import atomic
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError, RunDirError
+from ..core.labels import BINARY
 
 log = logging.getLogger("hansenti")
 
 CONFIG_FILE = "config.json"
+#: the same settings as TOML: ``hansenti train --config RUN/run.toml`` trains the run again
+RUN_SETTINGS_FILE = "run.toml"
 METRICS_FILE = "metrics.json"  # written last: its presence marks a finished run
 HISTORY_FILE = "history.csv"
 CURVES_FILE = "curves.png"
@@ -134,6 +136,7 @@ class RunDir:
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             config.save(self.config_path)
+            atomic.write_text(self.path / RUN_SETTINGS_FILE, config.to_toml())
         except PermissionError as error:
             raise HansentiError(f"cannot write the run folder {self.path} ({error.strerror}): "
                                 "choose a writable --runs-dir") from error

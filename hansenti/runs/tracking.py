@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .config import TrainConfig
-from .errors import HansentiError
-from .run import CHECKPOINT_DIR, HISTORY_FILE, RunDir
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError
+from .folder import CHECKPOINT_DIR, HISTORY_FILE, RunDir
 
 DEFAULT_URI = "file:./mlruns"
 EXPERIMENT = "hansenti"

@@ -19,14 +19,18 @@ from __future__ import annotations
 import logging
 import os
 import re
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import Iterator, Protocol, Sequence
 
 from .errors import HansentiError
 
-if TYPE_CHECKING:
-    from .tokenizer import Tokenizer
-
 log = logging.getLogger("hansenti")
+
+
+class Bounded(Protocol):
+    """What the bounds read of a tokenizer (``hansenti.tokenizers.base.Tokenizer``)."""
+
+    max_review_chars: int | None
+
 
 #: analysers see a long text in pieces of at most this many characters
 PIECE_CHARS = 5_000
@@ -50,7 +54,7 @@ def printable(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def review_limit(tokenizer: "Tokenizer | None" = None) -> int:
+def review_limit(tokenizer: Bounded | None = None) -> int:
     """Characters of one review that hansenti gives ``tokenizer``: ``HANSENTI_MAX_CHARS``
     when set, else the tokenizer's own limit or :data:`DEFAULT_MAX_CHARS`."""
     value = os.environ.get(MAX_CHARS_ENV)
@@ -75,7 +79,7 @@ def shorten(text: str, limit: int) -> str:
     return text[:half] + ELLIPSIS + text[len(text) - half:]
 
 
-def shorten_all(texts: Sequence[str], tokenizer: "Tokenizer | None" = None
+def shorten_all(texts: Sequence[str], tokenizer: Bounded | None = None
                 ) -> tuple[list[str], int]:
     """``texts`` within ``tokenizer``'s :func:`review_limit` and how many were shortened
     (logged as a warning)."""

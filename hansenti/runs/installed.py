@@ -4,19 +4,20 @@ run by folder or by name."""
 
 from __future__ import annotations
 
-import functools
-import importlib
 import logging
+import os
+import sys
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
-from .errors import RunDirError
-from .run import CONFIG_FILE
+from ..core.errors import RunDirError
+from ..core.plugins import MODEL_GROUP, installed_models
+from .folder import CONFIG_FILE
 
 log = logging.getLogger("hansenti")
 
-ENTRY_POINT_GROUP = "hansenti_models"
+ENTRY_POINT_GROUP = MODEL_GROUP
 #: longest path the file system is asked about (Linux: PATH_MAX)
 PATH_BYTES = 4096
 #: what ``hansenti predict "..."`` and ``hansenti.load()`` use without a run
@@ -38,27 +39,23 @@ def installed_runs() -> dict[str, InstalledRun]:
     """Every installed model by name (the first of two with one name wins); a package
     that fails to load is reported once, in one line, and left out."""
     found: dict[str, InstalledRun] = {}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        if entry_point.name in found:
-            continue
-        try:
-            path = Path(entry_point.load())
-            version = getattr(importlib.import_module(entry_point.module), "VERSION", None)
-        except Exception as error:  # a broken package must not hide the others
-            _report_broken(entry_point.name, entry_point.value,
-                           f"{type(error).__name__}: {error}")
-            continue
-        dist = entry_point.dist
-        found[entry_point.name] = InstalledRun(entry_point.name, path,
-                                               dist.name if dist else "?",
-                                               version or (dist.version if dist else "?"))
+    for name, path in installed_models.load_all().items():
+        entry_point = installed_models.entry_point(name)
+        dist = entry_point.dist if entry_point else None
+        module = sys.modules.get(entry_point.module) if entry_point else None
+        version = getattr(module, "VERSION", None) or (dist.version if dist else "?")
+        found[name] = InstalledRun(name, path, dist.name if dist else "?", version)
     return found
 
 
-@functools.cache
-def _report_broken(name: str, value: str, error: str) -> None:
-    log.warning("installed model %r (%s) is broken and left out (%s): reinstall or "
-                "uninstall its package", name, value, error)
+def as_run_folder(name: str, obj: Any) -> Path:
+    """What an installed model's entry point gives: the path of its run folder."""
+    if not isinstance(obj, (str, os.PathLike)):
+        raise RunDirError(f"installed model {name!r} points at {obj!r}, not a run folder")
+    return Path(obj)
+
+
+installed_models.adapt_with(as_run_folder)
 
 
 def resolve_run(name_or_dir: str | Path | None) -> Path:
