@@ -1,6 +1,8 @@
 """bench/ is a package of recipes: every benchmark starts (``--help``: its imports and
-options are sound), and the cheap ones run for real on a tiny slice of the corpora,
-writing their results and runs into scratch folders, never into bench/results/."""
+options are sound), and those with a tiny-slice mode run for real on one, writing their
+results and runs into scratch folders, never into bench/results/. (embeddings, single,
+ensemble, distil, own_data, scaling, ray_executor, reliability and flaky have no tiny mode
+yet: they need the crawl's vectors, a full study, or the suite itself.)"""
 
 from __future__ import annotations
 
@@ -26,6 +28,14 @@ TINY = {
                    "tokenizers-partial.json"),
     "headline": ([], None),
     "accuracy": ([], "accuracy.json"),
+    "hostile": (["--only", "whitespace"], "hostile-partial.json"),
+    "long_reviews": (["--limit", "600", "--only", "nsmc-mecab-nblr"],
+                     "long_reviews-partial.json"),
+    "serve_load": (["--run", "model_packages/hansenti_model_ko_nsmc_mecab_nblr/run",
+                    "--requests", "200", "--clients", "2", "--workers", "1"],
+                   "serve_load-partial.json"),
+    "self_training": (["--limit", "600", "--unlabelled", "300", "--seeds", "1", "--only",
+                       "nsmc"], "self_training-partial.json"),
 }
 
 

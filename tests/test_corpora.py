@@ -282,6 +282,10 @@ def test_an_unknown_release_needs_no_verify_and_is_warned(fake_mirror, tmp_path,
     corpus = open_corpus("nsmc", mirror=fake_mirror, home=tmp_path / "b", verify=False)
     assert corpus.variant_name() == "unknown"
     assert "matches no known release" in caplog.text
+    # the acceptance lasts one command: the next that verifies refuses the cached copy
+    with pytest.raises(CorpusError, match="accepted once with --no-verify"):
+        open_corpus("nsmc", mirror=fake_mirror, home=tmp_path / "b").fetch()
+    assert open_corpus("nsmc", mirror=fake_mirror, home=tmp_path / "b", verify=False).fetch()
 
 
 def test_both_releases_are_known_by_size_and_checksum():

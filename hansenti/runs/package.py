@@ -12,9 +12,9 @@ import zipfile
 from pathlib import Path
 
 from ..core.errors import HansentiError
+from .folder import CHECKPOINT_DIR, PREDICTIONS_FILE, TEST_IDS_FILE, RunDir
 from .installed import ENTRY_POINT_GROUP
 from .model_card import CARD_FILE, write_model_card
-from .folder import CHECKPOINT_DIR, PREDICTIONS_FILE, TEST_IDS_FILE, RunDir
 
 #: what a run folder holds that prediction does not need (or that names a user's rows)
 LEFT_OUT = {CHECKPOINT_DIR, PREDICTIONS_FILE, TEST_IDS_FILE}

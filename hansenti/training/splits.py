@@ -13,6 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core.config import TrainConfig
+from ..core.data_spec import DataSpec
 from ..core.errors import HansentiError
 from ..corpora import (
     Corpus,
@@ -67,8 +68,7 @@ def labelled_data(config: TrainConfig, mirror: str | None,
                   test_ids: Sequence[str] | None = None) -> LabelledData:
     """The run's records; ``limit`` takes a stratified slice of train and a third as many
     test documents."""
-    data = _read(config.corpus, json.dumps(config.data.to_dict() if config.data else None,
-                                           sort_keys=True), mirror,
+    data = _read(config.corpus, config.data, mirror,
                  tuple(test_ids) if test_ids is not None else None)
     if config.limit:
         data = dataclasses.replace(
@@ -78,10 +78,10 @@ def labelled_data(config: TrainConfig, mirror: str | None,
 
 
 @functools.lru_cache(maxsize=2)
-def _read(corpus_name: str, data_json: str, mirror: str | None,
+def _read(corpus_name: str, data: DataSpec | None, mirror: str | None,
           test_ids: tuple[str, ...] | None) -> LabelledData:
     """Read once per process (a study's cells share it)."""
-    config = TrainConfig(corpus=corpus_name, data=json.loads(data_json))
+    config = TrainConfig(corpus=corpus_name, data=data)
     corpus = corpus_of(config, mirror, test_ids)
     if not corpus.labelled:
         raise HansentiError(f"corpus {corpus_name!r} has no labels to train on")
