@@ -44,13 +44,16 @@ def occlusion(classifier: Classifier, tokens: list[str], classes: Sequence[str],
     The variants are scored in batches, calling ``check`` (which may raise to stop: a
     deadline) before each: a long review has as many variants as tokens."""
     calibration = calibration or Calibration()
-    variants = [tokens, *(tokens[:i] + tokens[i + 1:] for i in range(len(tokens)))]
+    # variant 0 is the whole text, variant i + 1 drops token i; each batch is built when
+    # it is scored (all of them at once would be len(tokens) squared tokens in memory)
     batch = max(1, BATCH_TOKENS // max(1, len(tokens)))
     rows = []
-    for start in range(0, len(variants), batch):
+    for start in range(0, len(tokens) + 1, batch):
         if check:
             check()
-        rows.append(calibration.apply(classifier.predict_proba(variants[start:start + batch])))
+        variants = [tokens if i == 0 else tokens[:i - 1] + tokens[i:]
+                    for i in range(start, min(start + batch, len(tokens) + 1))]
+        rows.append(calibration.apply(classifier.predict_proba(variants)))
     probabilities = np.concatenate(rows)
     column = 1 if len(classes) == 2 else int(probabilities[0].argmax())
     full = float(probabilities[0, column])
