@@ -76,7 +76,9 @@ class Predictor:
                               "train the run again")
         self.calibration = Calibration.load(run.path)
         self.familiarity = Familiarity.from_metrics(run.metrics())
-        self.vocab = Vocab.load(run.path / VOCAB_FILE) if self.familiarity else None
+        # a Keras model loaded the run's vocabulary already; nblr reads it only here
+        self.vocab = (getattr(self.classifier, "vocab", None)
+                      or Vocab.load(run.path / VOCAB_FILE)) if self.familiarity else None
 
     def score(self, texts: Sequence[str], n_jobs: int = 1) -> Scored:
         """Tokenize (bounded by the tokenizer's contract) and score ``texts``."""
