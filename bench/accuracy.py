@@ -16,7 +16,8 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from .publish import RESULTS, publish
+from . import recipe
+from .publish import RESULTS
 from .publish import load_result as load
 
 GOALS = {"nsmc": {"ensemble": 0.900, "single": 0.890},
@@ -157,10 +158,13 @@ def render(result: dict):
     return markdown
 
 
-def main() -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+def measure(_: argparse.Namespace) -> recipe.Measured:
     result = {corpus: corpus_entry(corpus) for corpus in GOALS}
-    publish("accuracy", False, result, render(result))
+    return recipe.Measured(result, render(result))
+
+
+def main() -> None:
+    recipe.run("accuracy", __doc__, measure)
 
 
 if __name__ == "__main__":

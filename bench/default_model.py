@@ -15,12 +15,14 @@ bench/results/default_model.{json,md}.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 from pathlib import Path
 
+from . import recipe
 from .long_reviews import LONG_CHARS, evaluation_sets
-from .publish import RUNS, case_arguments, publish
+from .publish import RUNS
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = RUNS / "default-model"
@@ -28,14 +30,13 @@ PACKAGES = ROOT / "model_packages"
 NAME, VERSION = "ko-nsmc-mecab-nblr", "1.0.0"
 
 
-def main() -> None:
+def measure(args: argparse.Namespace) -> recipe.Measured:
     from hansenti.core.config import TrainConfig
     from hansenti.inference.predictor import Predictor
     from hansenti.runs.model_card import folder_bytes
     from hansenti.runs.package import write_package_tree
     from hansenti.training.trainer import train
 
-    args = case_arguments(__doc__.splitlines()[0], [NAME])
     shutil.rmtree(RUN, ignore_errors=True)
     metrics = train(TrainConfig(corpus="nsmc", tokenizer="mecab", model="nblr",
                                 limit=args.limit), RUN, mirror=args.mirror, jobs=2)
@@ -58,7 +59,12 @@ def main() -> None:
            "calibration": {key: metrics["calibration"][key]
                            for key in ("temperature", "test_ece", "test_coverage")},
            "bytes": size, "train_seconds": metrics["seconds"]["train"]}
-    publish("default_model", bool(args.limit), {"rows": [row]}, lambda header: render(row, header))
+    return recipe.Measured({"rows": [row]}, lambda header: render(row, header), bool(args.limit))
+
+
+def main() -> None:
+    recipe.run("default_model", __doc__, measure, cases=[NAME],
+               limit_help="train documents (default: all)")
 
 
 def render(row: dict, header: str) -> str:

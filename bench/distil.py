@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from . import recipe
 from .embeddings import case_config, ready_vectors, trained
-from .ensemble import RUNS as ENSEMBLE_RUNS
 from .ensemble import mean_std
 from .publish import RUNS as BENCH_RUNS
-from .publish import publish
-from .single import RUNS as SINGLE_RUNS
+from .single import run_dir as single_run_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = BENCH_RUNS / "distil"
@@ -39,19 +37,19 @@ RUNS = BENCH_RUNS / "distil"
 STUDY_TEACHERS = ("mecab/nblr", "kiwi/nblr", "spm-unigram-16k/nblr")
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=3,
                         help="seeds 1..N (fewer than 3 is published as distil-partial)")
     parser.add_argument("--study", type=Path, default=ROOT / "reports" / "full")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    return parser.parse_args()
+    parser.add_argument("--unlabelled", type=int,
+                        help="pseudo-label a seeded sample of N crawl reviews (default: all)")
 
 
-def teachers(seed: int, study: Path) -> list[Path]:
-    """The seed's teacher runs; each must be finished (bench/single.py and the study)."""
-    runs = [ENSEMBLE_RUNS / f"nsmc-mecab-{model}-w2v-seed{seed}" for model in ("bilstm", "cnn")]
-    runs += [SINGLE_RUNS / f"{model}-w2v200-seed{seed}" for model in ("bilstm", "cnn")]
+def teachers(seed: int, study: Path, limit: int | None = None) -> list[Path]:
+    """The seed's teacher runs; each must be finished (bench/single.py with the same
+    --limit, and the study)."""
+    runs = [single_run_dir(f"{model} + {vectors}", seed, limit)
+            for vectors in ("w2v100", "w2v200") for model in ("bilstm", "cnn")]
     runs += [study / "runs" / "nsmc" / cell / f"seed{seed}" for cell in STUDY_TEACHERS]
     missing = [str(run) for run in runs if not (run / "metrics.json").is_file()]
     if missing:
@@ -77,11 +75,10 @@ def labelled(teachers: list[Path], source: str, folder: Path, mirror: str | None
     return distil(teachers, source, folder, mirror=mirror, jobs=2, limit=limit)
 
 
-def pseudo_labels(seed: int, runs: list[Path], mirror: str | None) -> Path:
-    """The seed's pseudo-label folder, written unless it holds these teachers' labels."""
-    folder = RUNS / f"pseudo-seed{seed}"
-    labelled(runs, "naver-reviews", folder, mirror)
-    return folder
+def sample_suffix(args: argparse.Namespace) -> str:
+    """``-unlabelledN-limitM`` for a run on samples, nothing for the full measurement."""
+    return "".join(f"-{name}{value}" for name, value in (("unlabelled", args.unlabelled),
+                                                         ("limit", args.limit)) if value)
 
 
 def mean_on_test(runs: list[Path], mirror: str | None) -> float:
@@ -94,15 +91,18 @@ def mean_on_test(runs: list[Path], mirror: str | None) -> float:
     return float(((test_p.mean(axis=1) >= 0.5) == test_y).mean())
 
 
-def seed_row(seed: int, study: Path, mirror: str | None) -> dict:
+def seed_row(seed: int, study: Path, args: argparse.Namespace) -> dict:
     from hansenti.runs.folder import HISTORY_FILE, RunDir
     from hansenti.training.pseudo_labels import load_pseudo_labels
 
-    runs = teachers(seed, study)
-    folder = pseudo_labels(seed, runs, mirror)
+    mirror = args.mirror
+    runs = teachers(seed, study, args.limit)
+    folder = RUNS / f"pseudo-seed{seed}{sample_suffix(args)}"
+    labelled(runs, "naver-reviews", folder, mirror, args.unlabelled)
     config = case_config("nsmc-mecab-cnn", True, "naver-mecab-w2v200", seed=seed,
-                         pseudo_labels=str(folder), refit=True)
-    student = RunDir(trained(config, RUNS / f"student-cnn-w2v200-seed{seed}", mirror))
+                         pseudo_labels=str(folder), refit=True, limit=args.limit)
+    student = RunDir(trained(config, RUNS / f"student-cnn-w2v200-seed{seed}{sample_suffix(args)}",
+                             mirror))
     metrics = student.metrics()
     validated_epochs = len((student.path / HISTORY_FILE).read_text().splitlines()) - 1
     info = load_pseudo_labels(folder).info
@@ -134,13 +134,19 @@ def markdown(rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def measure(args: argparse.Namespace) -> recipe.Measured:
+    ready_vectors("naver-mecab-w2v200", args.mirror, args.limit)
+    rows = [seed_row(seed, args.study, args) for seed in range(1, args.seeds + 1)]
+    return recipe.Measured(
+        {"teachers": [*STUDY_TEACHERS, "bench/single.py candidates"], "rows": rows},
+        lambda header: markdown(rows, header),
+        args.seeds < 3 or bool(args.limit or args.unlabelled))
+
+
 def main() -> None:
-    args = arguments()
-    ready_vectors("naver-mecab-w2v200", args.mirror)
-    rows = [seed_row(seed, args.study, args.mirror) for seed in range(1, args.seeds + 1)]
-    publish("distil", args.seeds < 3,
-            {"teachers": [*STUDY_TEACHERS, "bench/single.py candidates"], "rows": rows},
-            lambda header: markdown(rows, header))
+    recipe.run("distil", __doc__, measure, options,
+               limit_help="NSMC train documents, as bench/single.py --limit had them "
+                          "(default: all)")
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ Trains word2vec vectors with `hansenti embed train` settings on unlabelled text 
 Naver crawl without NSMC test reviews; IMDB train + unsup), then trains each case twice,
 random-initialised and initialised from the vectors (fine-tuned), on the full corpora
 (epoch chosen on validation, test scored once). Writes bench/results/embeddings.{json,md},
-including nearest neighbours of a few words. Runs go to bench/runs/embeddings/.
+including nearest neighbours of a few words. Runs go to bench/runs/embeddings/. With
+--limit N the vectors learn from a seeded sample of N documents and the runs from N train
+documents (a smoke run: embeddings-partial).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
@@ -18,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import recipe
 from .publish import RUNS as BENCH_RUNS
-from .publish import case_arguments, publish
 
 if TYPE_CHECKING:
     from hansenti.core.config import TrainConfig
@@ -44,43 +47,52 @@ NEIGHBOURS = {"naver-mecab-w2v": ("재미", "최악", "배우"),
               "imdb-english-w2v": ("good", "awful", "actor")}
 
 
-def train_vectors(name: str, mirror: str | None) -> dict:
+def vectors_dir(name: str, limit: int | None = None) -> Path:
+    """Where vectors ``name`` are kept; those of a sample (``limit``) apart from the full."""
+    return RUNS / (f"{name}-limit{limit}" if limit else name)
+
+
+def train_vectors(name: str, mirror: str | None, limit: int | None = None) -> dict:
     from hansenti.embeddings import EmbeddingConfig, train_embeddings
     from hansenti.embeddings.vectors import load_vectors, most_similar
 
     print(f"== vectors {name}", file=sys.stderr, flush=True)
-    result = train_embeddings(EmbeddingConfig(**VECTORS[name]), RUNS / name, mirror=mirror,
-                              jobs=2)
+    result = train_embeddings(EmbeddingConfig(**VECTORS[name], limit=limit),
+                              vectors_dir(name, limit), mirror=mirror, jobs=2, overwrite=True)
     vectors = load_vectors(result.path)
-    neighbours = {word: most_similar(vectors, word, 8) for word in NEIGHBOURS[name]}
+    # vectors of a small sample (--limit) may lack a word
+    neighbours = {word: most_similar(vectors, word, 8) for word in NEIGHBOURS[name]
+                  if word in vectors.key_to_index}
     return {"name": name, "metadata": result.metadata, "neighbours": neighbours}
 
 
-def ready_vectors(name: str, mirror: str | None) -> Path:
-    """The folder of vectors ``name``, trained unless it holds them with the same settings."""
+def ready_vectors(name: str, mirror: str | None, limit: int | None = None) -> Path:
+    """The folder of vectors ``name`` (learnt from a sample of ``limit`` documents if
+    given), trained unless it holds them with the same settings."""
     from dataclasses import asdict
 
     from hansenti.embeddings import EmbeddingConfig, train_embeddings
     from hansenti.embeddings.vectors import metadata_of
 
-    config = EmbeddingConfig(**VECTORS[name])
-    if metadata_of(RUNS / name).get("config") != asdict(config):
-        print(f"== vectors {name}", file=sys.stderr, flush=True)
-        train_embeddings(config, RUNS / name, mirror=mirror, jobs=2)
-    return RUNS / name
+    config = EmbeddingConfig(**VECTORS[name], limit=limit)
+    folder = vectors_dir(name, limit)
+    if metadata_of(folder).get("config") != asdict(config):
+        print(f"== vectors {folder.name}", file=sys.stderr, flush=True)
+        train_embeddings(config, folder, mirror=mirror, jobs=2, overwrite=True)
+    return folder
 
 
 def case_config(name: str, pretrained: bool, vectors: str | None = None,
                 **overrides: Any) -> TrainConfig:
     """The run config of case ``name``, initialised if ``pretrained`` from its own vectors,
-    or from ``vectors`` (a name in VECTORS) when given."""
+    or from ``vectors`` (a name in VECTORS) when given: those of the same ``limit``."""
     from hansenti.core.config import TrainConfig
 
     corpus, tokenizer, model, model_options, extra, own_vectors = CASES[name]
+    folder = vectors_dir(vectors or own_vectors, overrides.get("limit"))
     return TrainConfig(corpus=corpus, tokenizer=tokenizer, model=model,
                        model_options=model_options,
-                       embeddings=str(RUNS / (vectors or own_vectors)) if pretrained else None,
-                       **extra, **overrides)
+                       embeddings=str(folder) if pretrained else None, **extra, **overrides)
 
 
 def trained(config: TrainConfig, run_dir: Path, mirror: str | None) -> Path:
@@ -151,15 +163,20 @@ def markdown(vectors: list[dict], rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    args = case_arguments(__doc__.splitlines()[0], CASES)
+def measure(args: argparse.Namespace) -> recipe.Measured:
     names = args.only or list(CASES)
-    vectors = [train_vectors(name, args.mirror)
+    vectors = [train_vectors(name, args.mirror, args.limit)
                for name in dict.fromkeys(CASES[case][5] for case in names)]
     rows = [run_case(name, pretrained, args.limit, args.mirror)
             for name in names for pretrained in (False, True)]
-    publish("embeddings", bool(args.only or args.limit), {"vectors": vectors, "rows": rows},
-            lambda header: markdown(vectors, rows, header))
+    return recipe.Measured({"vectors": vectors, "rows": rows},
+                           lambda header: markdown(vectors, rows, header),
+                           bool(args.only or args.limit))
+
+
+def main() -> None:
+    recipe.run("embeddings", __doc__, measure, cases=CASES,
+               limit_help="train documents per corpus (default: all)")
 
 
 if __name__ == "__main__":

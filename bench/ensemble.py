@@ -17,16 +17,15 @@ once. Writes bench/results/ensemble.{json,md} (ensemble-partial with --only or f
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from pathlib import Path
 
+from . import recipe
 from .embeddings import CASES as EMBEDDING_CASES
 from .embeddings import case_config, ready_vectors, trained
 from .ngrams import CASES as NGRAM_CASES
 from .publish import RUNS as BENCH_RUNS
-from .publish import publish
 
 RUNS = BENCH_RUNS / "ensemble"
 #: corpus -> the bench/embeddings.py cases added, with word2vec vectors, to its ensemble
@@ -37,33 +36,33 @@ NGRAM_MEMBERS = {"nsmc": ("nsmc tokens-1-3+chars-2-5",), "imdb": ("imdb tokens-1
 ENSEMBLES = ("study", "study+w2v", "study+w2v+ngrams")
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--study", type=Path, default=Path("reports/full"))
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", choices=sorted(MEMBERS), action="append",
-                        help="this corpus only (repeatable)")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    return parser.parse_args()
 
 
-def member(case: str, seed: int, mirror: str | None) -> Path:
+def suffix(limit: int | None) -> str:
+    return f"-limit{limit}" if limit else ""
+
+
+def member(case: str, seed: int, mirror: str | None, limit: int | None = None) -> Path:
     """The finished word2vec member ``case`` for ``seed``, trained (and its vectors) unless
     already there."""
-    ready_vectors(EMBEDDING_CASES[case][5], mirror)
-    return trained(case_config(case, pretrained=True, seed=seed),
-                   RUNS / f"{case}-w2v-seed{seed}", mirror)
+    ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
+    return trained(case_config(case, pretrained=True, seed=seed, limit=limit),
+                   RUNS / f"{case}-w2v-seed{seed}{suffix(limit)}", mirror)
 
 
-def ngram_member(case: str, seed: int, mirror: str | None) -> Path:
+def ngram_member(case: str, seed: int, mirror: str | None, limit: int | None = None) -> Path:
     """The finished `nblr` run of bench/ngrams.py case ``case`` for ``seed`` (not refitted),
     trained unless already there."""
     from hansenti.core.config import TrainConfig
 
     corpus, tokenizer, options, _ = NGRAM_CASES[case]
     config = TrainConfig(corpus=corpus, tokenizer=tokenizer, model="nblr",
-                         model_options=options, seed=seed)
-    return trained(config, RUNS / f"{case.replace(' ', '-nblr-', 1)}-seed{seed}", mirror)
+                         model_options=options, seed=seed, limit=limit)
+    name = f"{case.replace(' ', '-nblr-', 1)}-seed{seed}{suffix(limit)}"
+    return trained(config, RUNS / name, mirror)
 
 
 def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
@@ -78,17 +77,19 @@ def study_cells(study: Path, corpus: str, seed: int) -> list[Path]:
     return cells
 
 
-def seed_row(study: Path, corpus: str, seed: int, mirror: str | None) -> dict:
+def seed_row(study: Path, corpus: str, seed: int, mirror: str | None,
+             limit: int | None = None) -> dict:
     from hansenti.runs.folder import RunDir
     from hansenti.training.ensemble import ensemble
 
     cells = study_cells(study, corpus, seed)
-    members = [member(case, seed, mirror) for case in MEMBERS[corpus]]
-    ngrams = [ngram_member(case, seed, mirror) for case in NGRAM_MEMBERS[corpus]]
+    members = [member(case, seed, mirror, limit) for case in MEMBERS[corpus]]
+    ngrams = [ngram_member(case, seed, mirror, limit) for case in NGRAM_MEMBERS[corpus]]
     row = {"corpus": corpus, "seed": seed, "cells": len(cells), "members": {},
            "ngram_members": {}}
     for label, run_dirs in zip(ENSEMBLES, (cells, cells + members, cells + members + ngrams)):
-        result = ensemble(run_dirs, RUNS / f"{corpus}-{label}-seed{seed}", mirror=mirror, jobs=2)
+        result = ensemble(run_dirs, RUNS / f"{corpus}-{label}-seed{seed}{suffix(limit)}",
+                          mirror=mirror, jobs=2)
         row[label] = {"method": result["method"], "validation": result["validation_accuracy"],
                       "test": result["test"]["accuracy"]}
     for case, run_dir in zip(MEMBERS[corpus], members):
@@ -139,13 +140,19 @@ def markdown(rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    args = arguments()
+def measure(args: argparse.Namespace) -> recipe.Measured:
     corpora = args.only or list(MEMBERS)
-    rows = [seed_row(args.study, corpus, seed, args.mirror)
+    rows = [seed_row(args.study, corpus, seed, args.mirror, args.limit)
             for corpus in corpora for seed in range(1, args.seeds + 1)]
-    publish("ensemble", corpora != list(MEMBERS) or args.seeds != 3,
-            {"study": str(args.study), "rows": rows}, lambda header: markdown(rows, header))
+    return recipe.Measured({"study": str(args.study), "rows": rows},
+                           lambda header: markdown(rows, header),
+                           corpora != list(MEMBERS) or args.seeds != 3 or bool(args.limit))
+
+
+def main() -> None:
+    recipe.run("ensemble", __doc__, measure, options, cases=MEMBERS,
+               limit_help="train documents per corpus, as the study's profile has them "
+                          "(quick: NSMC 6000, IMDB 2500; default: all)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from .publish import publish
+from . import recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
@@ -51,15 +51,19 @@ def run_variant(name: str, env_extra: dict[str, str],
     return rows, seconds, code
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repeats", type=int, default=1, help="rounds over the variants")
     parser.add_argument("-k", dest="keyword", help="pytest -k selection")
-    args = parser.parse_args()
+    parser.add_argument("--variant", action="append", choices=sorted(VARIANTS),
+                        help="this variant only (repeatable; default: all)")
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
     selection = ["-k", args.keyword] if args.keyword else []
+    variants = {name: VARIANTS[name] for name in args.variant or VARIANTS}
     runs = []
     for round_index in range(args.repeats):
-        for name, env_extra in VARIANTS.items():
+        for name, env_extra in variants.items():
             rows, seconds, code = run_variant(name, env_extra, selection)
             runs.append({"variant": name, "round": round_index, "seconds": seconds,
                          "exit_code": code, "measures": rows})
@@ -85,10 +89,14 @@ def main() -> None:
                   f"{c['max']:.4f} | {c['runs']} | {c['margin']:+.4f} |" for c in checks]
         return "\n".join(lines) + "\n"
 
-    publish("flaky", bool(args.keyword) or args.repeats != 1, {"runs": runs, "checks": checks},
-            render)
-    if any(run["exit_code"] for run in runs):
-        sys.exit("some runs failed: see above")
+    failed = [run["variant"] for run in runs if run["exit_code"]]
+    return recipe.Measured({"runs": runs, "checks": checks}, render,
+                           bool(args.keyword or args.variant) or args.repeats != 1,
+                           failure=f"pytest failed in {', '.join(failed)}" if failed else "")
+
+
+def main() -> None:
+    recipe.run("flaky", __doc__, measure, options)
 
 
 if __name__ == "__main__":

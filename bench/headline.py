@@ -10,6 +10,7 @@ import argparse
 import statistics
 from pathlib import Path
 
+from . import recipe
 from .publish import load_result as load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,10 +77,13 @@ def readme_block(text: str) -> str:
     return text.split(START, 1)[1].split(END, 1)[0].strip()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--write", action="store_true", help="update README.md in place")
-    args = parser.parse_args()
+
+
+def measure(args: argparse.Namespace) -> None:
+    """Print the table, or write it into README.md; nothing is measured, so nothing is
+    published."""
     if not args.write:
         print(table())
         return
@@ -87,6 +91,10 @@ def main() -> None:
     head, rest = text.split(START, 1)
     tail = rest.split(END, 1)[1]
     README.write_text(f"{head}{START}\n{table()}\n{END}{tail}", encoding="utf-8")
+
+
+def main() -> None:
+    recipe.run("headline", __doc__, measure, options)
 
 
 if __name__ == "__main__":

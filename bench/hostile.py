@@ -11,13 +11,12 @@ Writes bench/results/hostile.{json,md}.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import time
 from pathlib import Path
 
-from .publish import publish
+from . import recipe
 
 SIZE = 1_000_000
 GOAL_SECONDS = 2.0
@@ -56,14 +55,14 @@ def tokenizer_for(name: str, mirror: Path | None):
     return tokenizer
 
 
-def main() -> None:
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--only", action="append", help="this tokenizer only (repeatable)")
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
     from hansenti.core.text import review_limit, shorten_all
     from hansenti.tokenizers.base import tokenizers
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    args = parser.parse_args()
     mirror = Path(args.mirror) if args.mirror else None
     texts = hostile_texts(mirror)
     names = args.only or [name for name in tokenizers.names()
@@ -96,7 +95,12 @@ def main() -> None:
             lines.append(f"| {name} | " + " | ".join(f"{cells[kind]:.3f}" for kind in texts) + " |")
         return "\n".join(lines) + "\n"
 
-    publish("hostile", bool(args.only), {"rows": rows, "review_limit": review_limit()}, render)
+    return recipe.Measured({"rows": rows, "review_limit": review_limit()}, render,
+                           bool(args.only))
+
+
+def main() -> None:
+    recipe.run("hostile", __doc__, measure, options)
 
 
 if __name__ == "__main__":

@@ -20,13 +20,15 @@ its training max length, as before. Writes bench/results/long_reviews.{json,md}.
 
 from __future__ import annotations
 
+import argparse
 import random
 import shutil
 import sys
 
 import numpy as np
 
-from .publish import RUNS, case_arguments, publish
+from . import recipe
+from .publish import RUNS
 
 CASES = {  # name -> (tokenizer, model): make demo's model, train's default, the baseline
     "nsmc-okt-cnn": ("okt", "cnn"),
@@ -109,13 +111,17 @@ def render(rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    args = case_arguments(__doc__.splitlines()[0], CASES)
+def measure(args: argparse.Namespace) -> recipe.Measured:
     names = args.only or list(CASES)
     sets = evaluation_sets(args.mirror)
     rows = [score_case(name, args.limit, args.mirror, sets) for name in names]
-    publish("long_reviews", bool(args.only or args.limit), {"rows": rows},
-            lambda header: render(rows, header))
+    return recipe.Measured({"rows": rows}, lambda header: render(rows, header),
+                           bool(args.only or args.limit))
+
+
+def main() -> None:
+    recipe.run("long_reviews", __doc__, measure, cases=CASES,
+               limit_help="train documents per corpus (default: all)")
 
 
 if __name__ == "__main__":

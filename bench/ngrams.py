@@ -12,12 +12,13 @@ Writes bench/results/ngrams.{json,md}.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from .publish import case_arguments, publish
+from . import recipe
 
 NSMC_WIDE = {"ngram_max": 3, "char_ngram_max": 5, "min_df": 2,
              "c_grid": (0.01, 0.03, 0.1, 0.3)}
@@ -81,8 +82,7 @@ def tfidf_row(corpus: str, options: dict, seed: int, limit: int | None,
             "ngrams": len(vectorizer.vocabulary_), "train_seconds": seconds}
 
 
-def main() -> None:
-    args = case_arguments(__doc__.splitlines()[0], CASES)
+def measure(args: argparse.Namespace) -> recipe.Measured:
     rows = []
     with tempfile.TemporaryDirectory(prefix="hansenti-ngrams-") as work:
         for case in args.only or CASES:
@@ -96,8 +96,13 @@ def main() -> None:
                 rows.append({"case": case, "corpus": corpus, "tokenizer": tokenizer,
                              "seed": seed, "options": options, "refit": refit, **row})
                 print(rows[-1], flush=True)
-    publish("ngrams", bool(args.only or args.limit), {"rows": rows},
-            lambda header: render(rows, header))
+    return recipe.Measured({"rows": rows}, lambda header: render(rows, header),
+                           bool(args.only or args.limit))
+
+
+def main() -> None:
+    recipe.run("ngrams", __doc__, measure, cases=CASES,
+               limit_help="train documents per corpus (default: all)")
 
 
 def render(rows: list[dict], header: str) -> str:

@@ -19,13 +19,14 @@ Writes bench/results/own_data.{json,md} and the 3-class CNN's confusion matrix.
 
 from __future__ import annotations
 
-import os
+import argparse
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from .publish import RESULTS, RUNS, case_arguments, publish
+from . import recipe
+from .publish import RESULTS, RUNS
 
 LABELS = {"binary": "1-4=negative,9-10=positive",
           "three": "1-4=negative,5-8=neutral,9-10=positive"}
@@ -42,7 +43,7 @@ def run_case(name: str, limit: int | None, mirror: str) -> dict:
     spec = DataSpec(train=str(Path(mirror) / "nsmc" / "naver_movie_reviews.tsv.gz"),
                     text_column="document", label_column="rating", id_column="id",
                     labels=LABELS[task], exclude=("nsmc:test",), name="naver-ratings")
-    config = TrainConfig(corpus=spec.name, data=spec.to_dict(), tokenizer="mecab", model=model,
+    config = TrainConfig(corpus=spec.name, data=spec, tokenizer="mecab", model=model,
                          model_options=MODELS[model], limit=limit)
     run_dir = RUNS / f"own-{name}"
     shutil.rmtree(run_dir, ignore_errors=True)
@@ -90,20 +91,25 @@ def finished_case(name: str) -> dict:
             "metrics": json.loads((run_dir / "metrics.json").read_text())}
 
 
-def main() -> None:
-    report = "--report" in sys.argv
-    if report:
-        sys.argv.remove("--report")
-    args = case_arguments(__doc__.splitlines()[0], CASES)
-    mirror = args.mirror or os.environ.get("HANSENTI_MIRROR")
-    if not mirror:
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--report", action="store_true",
+                        help="publish the finished runs under bench/runs/ (train nothing)")
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
+    if not args.mirror:
         sys.exit("give --mirror or set HANSENTI_MIRROR: the crawl is only in a mirror")
     names = args.only or CASES
     rows = ([finished_case(name) for name in names
-             if (RUNS / f"own-{name}" / "metrics.json").is_file()] if report
-            else [run_case(name, args.limit, mirror) for name in names])
-    publish("own_data", bool(args.only or args.limit or len(rows) < len(CASES)), {"rows": rows},
-            lambda header: render(rows, header))
+             if (RUNS / f"own-{name}" / "metrics.json").is_file()] if args.report
+            else [run_case(name, args.limit, args.mirror) for name in names])
+    return recipe.Measured({"rows": rows}, lambda header: render(rows, header),
+                           bool(args.only or args.limit or len(rows) < len(CASES)))
+
+
+def main() -> None:
+    recipe.run("own_data", __doc__, measure, options, cases=CASES,
+               limit_help="rated crawl reviews to read (default: all)")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ written as NAME-partial so it never replaces the full measurement."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -12,7 +11,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 #: where results are written and read: bench/results/, or $HANSENTI_BENCH_RESULTS (the
 #: smoke test points it, and RUNS, at scratch folders)
@@ -20,15 +19,6 @@ RESULTS = Path(os.environ.get("HANSENTI_BENCH_RESULTS")
                or Path(__file__).resolve().parent / "results")
 #: where the benchmarks keep their runs: bench/runs/, or $HANSENTI_BENCH_RUNS
 RUNS = Path(os.environ.get("HANSENTI_BENCH_RUNS") or Path(__file__).resolve().parent / "runs")
-
-
-def case_arguments(description: str, cases: Iterable[str]) -> argparse.Namespace:
-    """The options of the benchmarks that train: ``--only CASE``, ``--limit``, ``--mirror``."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--only", action="append", choices=sorted(cases))
-    parser.add_argument("--limit", type=int, help="train documents per corpus (default: all)")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    return parser.parse_args()
 
 
 def machine() -> str:

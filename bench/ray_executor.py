@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
+import itertools
 import json
 import os
 import shutil
@@ -23,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .publish import RESULTS, publish
+from . import recipe
+from .publish import RESULTS
 
 MODEL = "ko-nsmc-mecab-nblr"
 CRAWL = "nsmc/naver_movie_reviews.tsv.gz"
@@ -93,10 +96,22 @@ def ray_cluster(cpus: int) -> tuple[str, float]:
     return f"127.0.0.1:{port}", time.perf_counter() - started
 
 
-def scoring(work: Path, mirror: str) -> dict:
-    """analyze of the whole crawl (grouped by movie): local, Ray on 2 CPUs (started by
-    hansenti itself), Ray on a 1-CPU cluster; summaries compared."""
-    crawl = str(Path(mirror) / CRAWL)
+def crawl_slice(mirror: str, work: Path, limit: int | None) -> str:
+    """The crawl, or a file of its first ``limit`` reviews (header kept) in ``work``."""
+    crawl = Path(mirror) / CRAWL
+    if not limit:
+        return str(crawl)
+    sliced = work / "crawl-slice.tsv"
+    with gzip.open(crawl, "rt", encoding="utf-8") as source, \
+            open(sliced, "w", encoding="utf-8") as target:
+        target.writelines(itertools.islice(source, limit + 1))
+    return str(sliced)
+
+
+def scoring(work: Path, mirror: str, limit: int | None = None) -> dict:
+    """analyze of the whole crawl, or its first ``limit`` reviews (grouped by movie): local,
+    Ray on 2 CPUs (started by hansenti itself), Ray on a 1-CPU cluster; summaries compared."""
+    crawl = crawl_slice(mirror, work, limit)
     home = work / "home-scoring"
     common = ["analyze", "--input", crawl, "--text-column", "document", "--group-column",
               "movie_id", MODEL]
@@ -200,18 +215,19 @@ def render(result: dict) -> callable:
     return markdown
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-study", action="store_true")
-    args = parser.parse_args()
-    mirror = str(Path(args.mirror).resolve())
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
+    if not args.mirror:
+        sys.exit("give --mirror or set HANSENTI_MIRROR: the crawl is only in a mirror")
     work = Path(tempfile.mkdtemp(prefix="hansenti-ray-bench-"))
     try:
         result: dict = {"ray_start_seconds": ray_start_seconds()}
         if not args.skip_study:
-            result["study"] = study(work, mirror)
-        result["scoring"] = scoring(work, mirror)
+            result["study"] = study(work, args.mirror)
+        result["scoring"] = scoring(work, args.mirror, args.limit)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     c = result["scoring"]
@@ -219,8 +235,13 @@ def main() -> None:
     result["efficiency"] = c["speed_up_1_to_2"] / 2
     result["cells"] = full_study_cells()
     result["capacity"] = capacity(result["per_core"], result["efficiency"], result["cells"])
-    publish("ray_executor", args.skip_study, result, render(result))
     print(json.dumps({k: v for k, v in result.items() if k != "cells"}, indent=2))
+    return recipe.Measured(result, render(result), bool(args.skip_study or args.limit))
+
+
+def main() -> None:
+    recipe.run("ray_executor", __doc__, measure, options,
+               limit_help="analyze the crawl's first N reviews (default: all)")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import time
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-from .publish import publish
+from . import recipe
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGE_WORD = "python -c \"print('재밌어요진짜' * 170000)\""
@@ -109,6 +109,8 @@ def run_probe(case: str, command: str, expected: str, scratch: str) -> dict:
 def probe_table(probes: list[dict]) -> list[str]:
     """Markdown rows of probes (with a "before" column when they have one), then their
     commands (`$TMP` is a scratch folder)."""
+    if not probes:
+        return ["(none in this run)"]
     before = "before" in probes[0]
     lines = ["| case |" + (" before |" if before else "") + " expected | exit | seconds | "
              "stderr lines | traceback | last line |",
@@ -121,14 +123,16 @@ def probe_table(probes: list[dict]) -> list[str]:
             *(f"- {p['case']}: `{p['command']}`" for p in probes)]
 
 
-def run_tests() -> list[dict]:
-    """The suite's fault, limit and load tests, one row per test case."""
+def run_tests(keyword: str | None = None) -> list[dict]:
+    """The suite's fault, limit and load tests (those ``keyword`` selects, as ``pytest -k``),
+    one row per test case."""
     selection = ["tests/test_faults.py", "tests/test_user_data.py",
                  "tests/test_first_contact.py",
                  "tests/test_robustness.py::test_one_megabyte_text_in_bounded_time",
                  "tests/test_serve.py", "tests/test_options.py",
                  "tests/test_plugins.py::test_workers_fall_back_to_one_process_where_they_cannot_start",
                  "tests/test_cli.py::test_commands_that_load_keras_are_quiet_unless_verbose"]
+    selection += ["-k", keyword] if keyword else []
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "junit.xml"
         subprocess.call([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
@@ -142,19 +146,25 @@ def run_tests() -> list[dict]:
                 for case in cases]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    args = parser.parse_args()
-    if args.mirror:
-        os.environ["HANSENTI_MIRROR"] = str(Path(args.mirror).resolve())
+CASES = [probe[0] for probe in PROBES + SAFETY]
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-k", dest="keyword", help="only the suite's tests this pytest -k "
+                        "expression selects")
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
+    chosen = set(args.only or CASES)
     with tempfile.TemporaryDirectory() as scratch:
-        probes = [run_probe(*probe, scratch) for probe in PROBES]
+        probes = [run_probe(*probe, scratch) for probe in PROBES if probe[0] in chosen]
     safety = []
     for case, command, expected, before in SAFETY:
-        with tempfile.TemporaryDirectory() as scratch:
-            safety.append({**run_probe(case, command, expected, scratch), "before": before})
-    tests = run_tests()
+        if case in chosen:
+            with tempfile.TemporaryDirectory() as scratch:
+                safety.append({**run_probe(case, command, expected, scratch),
+                               "before": before})
+    tests = run_tests(args.keyword)
 
     def render(header: str) -> str:
         lines = ["# Reliability: every case tried", "", header, "",
@@ -175,8 +185,12 @@ def main() -> None:
                   f"{'none' if t['outcome'] == 'passed' else 'see the test'} |" for t in tests]
         return "\n".join(lines) + "\n"
 
-    publish("reliability", False, {"probes": probes, "safety": safety, "tests": tests},
-            render)
+    return recipe.Measured({"probes": probes, "safety": safety, "tests": tests}, render,
+                           bool(args.only or args.keyword))
+
+
+def main() -> None:
+    recipe.run("reliability", __doc__, measure, options, cases=CASES)
 
 
 if __name__ == "__main__":

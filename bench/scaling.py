@@ -17,12 +17,12 @@ import subprocess
 import sys
 import time
 
-from .publish import publish
+from . import recipe
 
 SIZES = {"20K slice": 20_000, "all NSMC": None}
 
 
-def measure(name: str, size: int | None, jobs: int) -> dict:
+def tokenizing(name: str, size: int | None, jobs: int) -> dict:
     from hansenti import create_tokenizer, open_corpus
 
     corpus = open_corpus("nsmc")
@@ -56,51 +56,61 @@ def warm_ups() -> dict:
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured | None:
     if args.one:
         if args.one == "warm-up":
             print(json.dumps(warm_ups()))
         else:
             name, size, jobs = json.loads(args.one)
-            print(json.dumps(measure(name, size, jobs)))
+            print(json.dumps(tokenizing(name, size, jobs)))
         return
 
     def fresh(spec: str) -> dict:
         env = {**os.environ, **({"HANSENTI_MIRROR": args.mirror} if args.mirror else {})}
-        out = subprocess.run([sys.executable, __file__, "--one", spec], env=env, check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(recipe.child(__spec__.name, "--one", spec), env=env, check=True,
+                             cwd=recipe.ROOT, capture_output=True, text=True).stdout
         return json.loads(out.strip().splitlines()[-1])
 
+    names = args.only or ["okt", "mecab"]
+    sizes = {f"{args.limit:,}-review slice": args.limit} if args.limit else SIZES
     rows = []
-    for name in ("okt", "mecab"):
-        for label, size in SIZES.items():
+    for name in names:
+        for label, size in sizes.items():
             for jobs in (1, 2):
                 row = {"tokenizer": name, "slice": label, "jobs": jobs,
                        **fresh(json.dumps([name, size, jobs]))}
                 rows.append(row)
                 print(row, file=sys.stderr, flush=True)
-    warm = fresh("warm-up")
+    warm = fresh("warm-up") if "okt" in names else {}
 
     def render(header: str) -> str:
         lines = ["# Tokenizing with 1 and 2 worker processes", "", header, "",
                  "| tokenizer | texts | docs | 1 job docs/s | 2 jobs docs/s | speed-up |",
                  "|---|---|---:|---:|---:|---:|"]
-        for name in ("okt", "mecab"):
-            for label in SIZES:
+        for name in names:
+            for label in sizes:
                 one, two = (next(r for r in rows if r["tokenizer"] == name and
                                  r["slice"] == label and r["jobs"] == jobs) for jobs in (1, 2))
                 lines.append(f"| {name} | {label} | {one['docs']:,} | {one['docs_per_s']:,.0f} | "
                              f"{two['docs_per_s']:,.0f} | "
                              f"{two['docs_per_s'] / one['docs_per_s']:.2f}x |")
-        lines += ["", f"Okt JVM start + 200 warm-up calls: {warm['1'][0]:.1f} s alone; "
-                  f"{' and '.join(f'{s:.1f}' for s in warm['2'])} s for two side by side.", ""]
+        if warm:
+            lines += ["", f"Okt JVM start + 200 warm-up calls: {warm['1'][0]:.1f} s alone; "
+                      f"{' and '.join(f'{s:.1f}' for s in warm['2'])} s for two side by side."]
+        lines.append("")
         return "\n".join(lines)
 
-    publish("scaling", False, {"rows": rows, "warm_up_seconds": warm}, render)
+    return recipe.Measured({"rows": rows, "warm_up_seconds": warm}, render,
+                           bool(args.only or args.limit))
+
+
+def main() -> None:
+    recipe.run("scaling", __doc__, measure, options, cases=["okt", "mecab"],
+               limit_help="one slice of N reviews instead of 20K and all NSMC")
 
 
 if __name__ == "__main__":

@@ -24,14 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
+from . import recipe
 from .distil import labelled
 from .embeddings import trained
 from .ensemble import mean_std
 from .ngrams import IMDB_WIDE, NSMC_WIDE
-from .publish import RUNS, publish
+from .publish import RUNS
 
 #: corpus -> (tokenizer, nblr options, unlabelled reviews)
 CASES = {
@@ -40,18 +40,13 @@ CASES = {
 }
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", action="append", choices=sorted(CASES))
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 1..N (default: 3)")
-    parser.add_argument("--limit", type=int, help="train documents per corpus (default: all)")
     parser.add_argument("--unlabelled", type=int,
                         help="label a seeded sample of N unlabelled reviews (default: all)")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
     parser.add_argument("--work", type=Path,
                         default=RUNS / "self_training",
                         help="folder for the runs (finished ones are reused)")
-    return parser.parse_args()
 
 
 def self_trained(corpus: str, seed: int, args: argparse.Namespace) -> dict:
@@ -92,16 +87,19 @@ def metrics_of(run_dir: Path) -> dict:
     return json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
 
 
-def main() -> None:
-    args = arguments()
+def measure(args: argparse.Namespace) -> recipe.Measured:
     rows = []
     for corpus in args.only or CASES:
         for seed in range(1, args.seeds + 1):
             rows.append(self_trained(corpus, seed, args))
             print(rows[-1], flush=True)
     partial = bool(args.only or args.seeds < 3 or args.limit or args.unlabelled)
-    publish("self_training", partial, {"rows": rows},
-            lambda header: render(rows, header))
+    return recipe.Measured({"rows": rows}, lambda header: render(rows, header), partial)
+
+
+def main() -> None:
+    recipe.run("self_training", __doc__, measure, options, cases=CASES,
+               limit_help="train documents per corpus (default: all)")
 
 
 def render(rows: list[dict], header: str) -> str:

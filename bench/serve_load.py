@@ -12,14 +12,14 @@ bench/runs/serve-load first. Writes bench/results/serve_load.{json,md}.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from .publish import RUNS, publish
+from . import recipe
+from .publish import RUNS
 
 
 def small_run(mirror: str | None) -> Path:
@@ -44,7 +44,7 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def measure(run_dir: Path, workers: int, requests: int, clients: int) -> dict:
+def under_load(run_dir: Path, workers: int, requests: int, clients: int) -> dict:
     """One server with ``workers`` processes under the load; every answer checked."""
     from .load_client import run_load
 
@@ -79,16 +79,16 @@ def measure(run_dir: Path, workers: int, requests: int, clients: int) -> dict:
             "errors_5xx": report.server_errors_on_good_requests}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run")
     parser.add_argument("--requests", type=int, default=5_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", default="1,2", help="worker counts to measure")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    args = parser.parse_args()
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
     run_dir = Path(args.run) if args.run else small_run(args.mirror)
-    rows = [measure(run_dir, int(count), args.requests, args.clients)
+    rows = [under_load(run_dir, int(count), args.requests, args.clients)
             for count in args.workers.split(",")]
 
     def render(header: str) -> str:
@@ -108,10 +108,15 @@ def main() -> None:
                   for row in rows]
         return "\n".join(lines) + "\n"
 
-    publish("serve_load", args.requests != 5_000, {"rows": rows}, render)
     wrong = [problem for row in rows for problem in row["wrong"]]
-    if wrong or any(row["dropped"] for row in rows):
-        sys.exit(f"{len(wrong)} wrong answers: {wrong[:5]}")
+    dropped = sum(row["dropped"] for row in rows)
+    return recipe.Measured({"rows": rows}, render, args.requests != 5_000,
+                           failure=f"{len(wrong)} wrong answers {wrong[:5]}, {dropped} dropped"
+                           if wrong or dropped else "")
+
+
+def main() -> None:
+    recipe.run("serve_load", __doc__, measure, options)
 
 
 if __name__ == "__main__":

@@ -15,15 +15,14 @@ Test is scored once per run; it chooses nothing. Writes bench/results/single.{js
 from __future__ import annotations
 
 import argparse
-import os
 from dataclasses import replace
 from pathlib import Path
 
+from . import recipe
 from .embeddings import case_config, ready_vectors, trained
 from .ensemble import RUNS as ENSEMBLE_RUNS
 from .ensemble import mean_std
 from .publish import RUNS as BENCH_RUNS
-from .publish import publish
 
 RUNS = BENCH_RUNS / "single"
 #: candidate -> (bench/embeddings.py case, vectors name)
@@ -33,21 +32,17 @@ CANDIDATES = {"bilstm + w2v100": ("nsmc-mecab-bilstm", "naver-mecab-w2v"),
               "cnn + w2v200": ("nsmc-mecab-cnn", "naver-mecab-w2v200")}
 
 
-def arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--limit", type=int, help="train documents (default: all)")
-    parser.add_argument("--mirror", default=os.environ.get("HANSENTI_MIRROR"))
-    return parser.parse_args()
 
 
 def run_dir(candidate: str, seed: int, limit: int | None) -> Path:
-    """Where ``candidate`` trains; full-data 100-dim runs are bench/ensemble.py's members."""
+    """Where ``candidate`` trains; the 100-dim runs are bench/ensemble.py's members."""
     case, vectors = CANDIDATES[candidate]
-    if vectors == "naver-mecab-w2v" and not limit:
-        return ENSEMBLE_RUNS / f"{case}-w2v-seed{seed}"
-    slug = candidate.replace(" + ", "-")
-    return RUNS / (f"{slug}-seed{seed}" + (f"-limit{limit}" if limit else ""))
+    suffix = f"-limit{limit}" if limit else ""
+    if vectors == "naver-mecab-w2v":
+        return ENSEMBLE_RUNS / f"{case}-w2v-seed{seed}{suffix}"
+    return RUNS / f"{candidate.replace(' + ', '-')}-seed{seed}{suffix}"
 
 
 def seed_row(seed: int, limit: int | None, mirror: str | None) -> dict:
@@ -86,13 +81,16 @@ def markdown(rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    args = arguments()
+def measure(args: argparse.Namespace) -> recipe.Measured:
     for vectors in dict.fromkeys(vectors for _, vectors in CANDIDATES.values()):
-        ready_vectors(vectors, args.mirror)
+        ready_vectors(vectors, args.mirror, args.limit)
     rows = [seed_row(seed, args.limit, args.mirror) for seed in range(1, args.seeds + 1)]
-    publish("single", bool(args.limit), {"candidates": CANDIDATES, "rows": rows},
-            lambda header: markdown(rows, header))
+    return recipe.Measured({"candidates": CANDIDATES, "rows": rows},
+                           lambda header: markdown(rows, header), bool(args.limit))
+
+
+def main() -> None:
+    recipe.run("single", __doc__, measure, options, limit_help="train documents (default: all)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .publish import publish
+from . import recipe
 
 #: (label, registry name, options, corpus)
 CASES = [
@@ -75,7 +75,7 @@ def peak_rss_mb() -> float:
     return max(own, children) / 1024
 
 
-def measure(label: str, name: str, options: dict, corpus_name: str, jobs: int,
+def tokenizing(label: str, name: str, options: dict, corpus_name: str, jobs: int,
             limit: int | None) -> dict:
     """One case, run inside its own process."""
     from hansenti import create_tokenizer, open_corpus
@@ -123,10 +123,10 @@ def measure(label: str, name: str, options: dict, corpus_name: str, jobs: int,
 
 def run_case(case: tuple, jobs: int, limit: int | None, home: str) -> dict:
     label, name, options, corpus = case
-    command = [sys.executable, __file__, "--one", json.dumps([label, name, options, corpus]),
-               "--jobs", str(jobs)] + (["--limit", str(limit)] if limit else [])
+    command = recipe.child(__spec__.name, "--one", json.dumps([label, name, options, corpus]),
+                           "--jobs", str(jobs), *(["--limit", str(limit)] if limit else []))
     print(f"== {label} on {corpus}", file=sys.stderr, flush=True)
-    result = subprocess.run(command, capture_output=True, text=True,
+    result = subprocess.run(command, capture_output=True, text=True, cwd=recipe.ROOT,
                             env={**os.environ, "HANSENTI_HOME": home})
     if result.returncode != 0:
         last_line = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
@@ -160,26 +160,33 @@ def markdown(rows: list[dict], header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", action="append", help="tokenizer label(s) to run")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--limit", type=int, help="train documents per corpus (default: all)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured | None:
     if args.one:
-        label, name, options, corpus = json.loads(args.one)
-        print(json.dumps(measure(label, name, options, corpus, args.jobs, args.limit)))
-        return
+        label, name, tokenizer_options, corpus = json.loads(args.one)
+        print(json.dumps(tokenizing(label, name, tokenizer_options, corpus, args.jobs,
+                                    args.limit)))
+        return None
     cases = [c for c in CASES if not args.only or c[0] in args.only]
     with tempfile.TemporaryDirectory(prefix="hansenti-bench-") as home:
         # fetch once into the throw-away home so every case reads the same cache
         subprocess.run([sys.executable, "-m", "hansenti", "-q", "corpora", "fetch", "nsmc",
                         "imdb"], check=True, env={**os.environ, "HANSENTI_HOME": home})
         rows = [run_case(case, args.jobs, args.limit, home) for case in cases]
-    publish("tokenizers", bool(args.only or args.limit), {"rows": rows},
-            lambda header: markdown(rows, header),
-            settings=f", jobs={args.jobs}" + (f", limit={args.limit}" if args.limit else ""))
+    return recipe.Measured({"rows": rows}, lambda header: markdown(rows, header),
+                           bool(args.only or args.limit),
+                           settings=f", jobs={args.jobs}" + (f", limit={args.limit}"
+                                                              if args.limit else ""))
+
+
+def main() -> None:
+    recipe.run("tokenizers", __doc__, measure, options,
+               limit_help="train documents per corpus (default: all)")
 
 if __name__ == "__main__":
     main()

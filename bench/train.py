@@ -10,13 +10,15 @@ prediction (tokenization included) with the Mecab CNN. Writes bench/results/trai
 
 from __future__ import annotations
 
+import argparse
 import csv
 import shutil
 import sys
 import time
 from pathlib import Path
 
-from .publish import RUNS, case_arguments, publish
+from . import recipe
+from .publish import RUNS
 
 #: name -> (corpus, tokenizer, tokenizer options, model, model options, train options)
 CASES = {
@@ -108,8 +110,7 @@ def markdown(rows: list[dict], speed: dict, header: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    args = case_arguments(__doc__.splitlines()[0], CASES)
+def measure(args: argparse.Namespace) -> recipe.Measured:
     names = args.only or list(CASES)
     rows = [run_case(name, args.limit, args.mirror) for name in names]
     speed = {}
@@ -123,8 +124,14 @@ def main() -> None:
                  "hansenti_epochs": epochs, "bare_epoch": sum(bare[1:]) / (len(bare) - 1),
                  "bare_epochs": bare, "predict": prediction_rate(cnn_dir, args.mirror),
                  "params": metrics["parameters"]}
-    publish("train", bool(args.only or args.limit), {"rows": rows, "speed": speed},
-            lambda header: markdown(rows, speed, header))
+    return recipe.Measured({"rows": rows, "speed": speed},
+                           lambda header: markdown(rows, speed, header),
+                           bool(args.only or args.limit))
+
+
+def main() -> None:
+    recipe.run("train", __doc__, measure, cases=CASES,
+               limit_help="train documents per corpus (default: all)")
 
 if __name__ == "__main__":
     main()

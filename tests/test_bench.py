@@ -1,8 +1,8 @@
 """bench/ is a package of recipes: every benchmark starts (``--help``: its imports and
-options are sound), and those with a tiny-slice mode run for real on one, writing their
-results and runs into scratch folders, never into bench/results/. (embeddings, single,
-ensemble, distil, own_data, scaling, ray_executor, reliability and flaky have no tiny mode
-yet: they need the crawl's vectors, a full study, or the suite itself.)"""
+options are sound), and every one runs for real on a tiny slice, writing its results and
+runs into scratch folders, never into bench/results/: most alone, and the three that build
+on a study and on each other (single -> ensemble -> distil) in order, on a study of 600
+reviews made here."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: modules of bench/ that are libraries, not benchmarks
-LIBRARIES = {"__init__", "publish", "load_client"}
+LIBRARIES = {"__init__", "publish", "recipe", "load_client"}
 BENCHMARKS = sorted(path.stem for path in (ROOT / "bench").glob("*.py")
                     if path.stem not in LIBRARIES)
 #: a real run on a tiny slice: the arguments, and the result file it must write
@@ -36,6 +36,23 @@ TINY = {
                    "serve_load-partial.json"),
     "self_training": (["--limit", "600", "--unlabelled", "300", "--seeds", "1", "--only",
                        "nsmc"], "self_training-partial.json"),
+    "embeddings": (["--limit", "600", "--only", "nsmc-mecab-cnn"], "embeddings-partial.json"),
+    "own_data": (["--limit", "600", "--only", "binary-mecab-nblr"], "own_data-partial.json"),
+    "scaling": (["--limit", "300", "--only", "mecab"], "scaling-partial.json"),
+    "ray_executor": (["--skip-study", "--limit", "2000"], "ray_executor-partial.json"),
+    "reliability": (["--only", "unknown tokenizer", "--only", "--name ../escaped", "-k",
+                     "test_every_model_says_which_options_it_reads"],
+                    "reliability-partial.json"),
+    "flaky": (["--variant", "default", "-k", "test_refit_cli_on_real_reviews"],
+              "flaky-partial.json"),
+}
+#: the benchmarks that build on a study and on each other, in order, on 600 reviews
+CHAIN = {
+    "single": (["--limit", "600", "--seeds", "1"], "single-partial.json"),
+    "ensemble": (["--limit", "600", "--seeds", "1", "--only", "nsmc"],
+                 "ensemble-partial.json"),
+    "distil": (["--limit", "600", "--seeds", "1", "--unlabelled", "1000"],
+               "distil-partial.json"),
 }
 
 
@@ -52,20 +69,53 @@ def test_every_benchmark_starts(name):
     assert "usage:" in result.stdout
 
 
-@pytest.mark.realdata
-@pytest.mark.parametrize("name", sorted(TINY))
-def test_cheap_benchmarks_run_on_a_tiny_slice(name, mirror, session_home, tmp_path):
-    results = tmp_path / "results"
-    shutil.copytree(ROOT / "bench" / "results", results)  # what the readers read
-    env = {**os.environ, "HANSENTI_MIRROR": str(mirror), "HANSENTI_HOME": str(session_home),
-           "HANSENTI_BENCH_RESULTS": str(results), "HANSENTI_BENCH_RUNS": str(tmp_path / "runs")}
-    args, written = TINY[name]
+def test_every_benchmark_has_a_smoke_run():
+    assert set(TINY) | set(CHAIN) == set(BENCHMARKS)
+
+
+def scratch_env(mirror: Path, home: Path, scratch: Path) -> dict[str, str]:
+    """Results (a copy of the committed ones: what the readers read) and runs in scratch."""
+    results = scratch / "results"
+    if not results.is_dir():
+        shutil.copytree(ROOT / "bench" / "results", results)
+    return {**os.environ, "HANSENTI_MIRROR": str(mirror), "HANSENTI_HOME": str(home),
+            "HANSENTI_BENCH_RESULTS": str(results), "HANSENTI_BENCH_RUNS": str(scratch / "runs")}
+
+
+def run_tiny(name: str, args: list[str], written: str | None, env: dict[str, str]) -> None:
+    """Run benchmark ``name``; it must succeed, write ``written`` anew in the scratch
+    results (with no case that failed inside it) and leave bench/results/ as it was."""
+    results = Path(env["HANSENTI_BENCH_RESULTS"])
     before = {path: path.stat().st_mtime_ns for path in (ROOT / "bench" / "results").rglob("*")}
     old = (results / written).read_text(encoding="utf-8") if written and (
         results / written).is_file() else None
     result = bench(name, *args, env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     if written:
-        assert (results / written).read_text(encoding="utf-8") != old
+        new = (results / written).read_text(encoding="utf-8")
+        assert new != old
+        assert '"error":' not in new, new[:3000]
     after = {path: path.stat().st_mtime_ns for path in (ROOT / "bench" / "results").rglob("*")}
     assert after == before, "a smoke run wrote into bench/results/"
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_benchmarks_run_on_a_tiny_slice(name, mirror, session_home, tmp_path):
+    run_tiny(name, *TINY[name], scratch_env(mirror, session_home, tmp_path))
+
+
+@pytest.mark.realdata
+def test_study_benchmarks_run_in_order_on_a_tiny_study(mirror, session_home, tmp_path):
+    env = scratch_env(mirror, session_home, tmp_path)
+    study = tmp_path / "study"
+    # the study cells that bench/distil.py takes as teachers, on the slice the others train on
+    made = subprocess.run([sys.executable, "-m", "hansenti", "-q", "compare", "--corpus", "nsmc",
+                           "-t", "mecab", "-t", "kiwi", "-t",
+                           "spm-unigram-16k=spm:vocab_size=16000", "-m", "nblr", "--limit",
+                           "600", "--out", str(study)], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert made.returncode == 0, made.stderr[-3000:]
+    for name, (args, written) in CHAIN.items():
+        study_args = ["--study", str(study)] if name != "single" else []
+        run_tiny(name, [*args, *study_args], written, env)

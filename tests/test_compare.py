@@ -127,3 +127,13 @@ def test_a_study_folder_keeps_its_profile(tiny_profile, tmp_path):
     (tmp_path / "study.json").write_text('{"profile": "full", "invocations": []}')
     with pytest.raises(HansentiError, match="holds a 'full' study"):
         run_study(["nsmc"], ["whitespace"], ["nblr"], 1, "tiny", tmp_path)
+
+
+def test_a_sliced_study_is_a_profile_of_its_own():
+    from hansenti.compare.matrix import PROFILES, sliced
+
+    quick = PROFILES["quick"]
+    assert sliced(quick, None, ["nsmc"]) is quick
+    small = sliced(quick, 600, ["nsmc", "imdb"])
+    assert small.limit == {"nsmc": 600, "imdb": 600} and small.name != quick.name
+    assert small.model_options == quick.model_options

@@ -182,3 +182,16 @@ def test_corrupt_vectors_file_is_a_user_error(tmp_path):
     (tmp_path / "broken.txt").write_text("this is not\na vectors file\n")
     with pytest.raises(HansentiError, match="not a readable vectors file"):
         load_vectors(tmp_path / "broken.txt")
+
+
+@pytest.mark.realdata
+def test_limit_learns_from_a_seeded_sample(run_cli, mirror, tmp_path):
+    args = ["embed", "train", "--corpus", "nsmc:train", "-t", "whitespace", "--dim", "8",
+            "--epochs", "1", "--limit", "500", "--mirror", str(mirror)]
+    for name in ("a", "b"):
+        result = run_cli(*args, "--out", str(tmp_path / name))
+        assert result.exit_code == 0, result.stderr
+    first, second = (json.loads((tmp_path / name / "embedding.json").read_text(encoding="utf-8"))
+                     for name in ("a", "b"))
+    assert first["documents"] <= 500 and first["config"]["limit"] == 500
+    assert first["vocab_size"] == second["vocab_size"]  # the same sample both times

@@ -28,7 +28,7 @@ SETTINGS_FILE = "study.toml"
 #: the options that define a study, written to its study.toml
 STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id_column",
                   "test_data", "test_fraction", "exclude", "tokenizer", "model", "seeds",
-                  "profile", "out")
+                  "profile", "limit", "out")
 
 
 @click.command("compare")
@@ -50,6 +50,9 @@ STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id
 @click.option("--profile", "profile_name", type=click.Choice(["quick", "full"]), default="quick",
               show_default=True, help="quick: stratified slices, 2 epochs (minutes); "
                                       "full: the whole corpora (hours).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Train documents per corpus (a stratified slice; test gets a third as "
+                   "many) instead of the profile's.")
 @jobs_option
 @executor_options
 @click.option("--cell-cpus", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
@@ -68,7 +71,8 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                     id_column: str | None, test_data: str | None, test_fraction: float | None,
                   exclude: tuple[str, ...],
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
-                    seeds: int | None, profile_name: str, jobs: int, executor: str,
+                    seeds: int | None, profile_name: str, limit: int | None, jobs: int,
+                    executor: str,
                     address: str | None, cell_cpus: float, cell_memory: float | None,
                     cell_gpus: float | None, mlflow_uri: str | None, out_dir: str) -> None:
     """Train every corpus x tokenizer x model x seed and report accuracy, speed and vocab.
@@ -101,7 +105,8 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                        command="hansenti " + " ".join(sys.argv[1:]), data=specs,
                        executor=executor, address=address,
                        resources=CellResources(cell_cpus, int(cell_memory * 2**30)
-                                               if cell_memory else None, cell_gpus))
+                                               if cell_memory else None, cell_gpus),
+                       limit=limit)
     write_text(Path(out_dir) / SETTINGS_FILE, tomli_w.dumps(
         settings_of(click.get_current_context(), STUDY_SETTINGS)))
     click.echo(f"report: {report} and {report.with_suffix('.html')}; settings: "

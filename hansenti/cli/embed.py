@@ -48,6 +48,8 @@ def embed_group() -> None:
               show_default=True)
 @click.option("--cbow", is_flag=True, help="CBOW instead of skip-gram (faster, a bit worse).")
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Learn from a seeded sample of N documents (default: all).")
 @jobs_option
 @click.option("--out", type=click.Path(file_okay=False),
               help="Output folder, new or empty (default: "
@@ -55,8 +57,8 @@ def embed_group() -> None:
 @overwrite_option
 def train_command(mirror: str | None, source: str, tokenizer: str,
                   tokenizer_options: dict, algo: str, dim: int, window: int,
-                  min_count: int, epochs: int, cbow: bool, seed: int, jobs: int,
-                  out: str | None, overwrite: bool) -> None:
+                  min_count: int, epochs: int, cbow: bool, seed: int, limit: int | None,
+                  jobs: int, out: str | None, overwrite: bool) -> None:
     """Pre-train vectors; writes vectors.bin and vectors.txt (word2vec binary and text) and
     embedding.json."""
     from ..embeddings import train_embeddings
@@ -65,7 +67,7 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
     config = EmbeddingConfig(source=source, tokenizer=ready.name,
                              tokenizer_options=tokenizer_options, algo=algo,
                              dim=dim, window=window, min_count=min_count, epochs=epochs,
-                             skipgram=not cbow, seed=seed)
+                             skipgram=not cbow, seed=seed, limit=limit)
     slug = str(source).replace(":", "-").replace("+", "-")
     out_dir = Path(out or f"embeddings/{slug}-{ready.name}-{algo}{dim}")
     result = train_embeddings(config, out_dir, mirror=mirror, jobs=jobs, tokenizer=ready,

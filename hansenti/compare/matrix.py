@@ -4,7 +4,7 @@ sets, the profiles (quick slice or full data), and which cells cannot run and wh
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..core.config import TrainConfig
@@ -61,6 +61,16 @@ DEFAULT_TOKENIZERS: dict[str, tuple[TokenizerSpec, ...]] = {
              spec("spm-unigram-16k", "spm", vocab_size=16_000)),
 }
 DEFAULT_MODELS = ("nblr", "lstm", "bilstm", "cnn")
+
+
+def sliced(profile: Profile, limit: int | None, corpus_names: list[str]) -> Profile:
+    """``profile`` with ``limit`` train documents for each of ``corpus_names`` (None: as it
+    is); a study of a slice is a profile of its own, never mixed with the unsliced one."""
+    if limit is None:
+        return profile
+    return replace(profile, name=f"{profile.name}, {limit} reviews",
+                   description=f"{profile.description}; {limit:,} train documents per corpus",
+                   limit=dict.fromkeys(corpus_names, limit))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .matrix import (
     Profile,
     Skipped,
     plan,
+    sliced,
 )
 from .report import write_report
 from .runner import RESULTS_FILE, RUNS_DIR, run_cells
@@ -39,14 +40,15 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
               mirror: str | None = None, jobs: int = 1, command: str = "",
               data: dict[str, DataSpec] | None = None,
               executor: str = "local", address: str | None = None,
-              resources: "CellResources | None" = None) -> Path:
+              resources: "CellResources | None" = None, limit: int | None = None) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
     ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
     descriptions. ``executor="ray"`` runs the cells as Ray tasks (on the cluster at
-    ``address``, or one started here), each asking for ``resources``."""
+    ``address``, or one started here), each asking for ``resources``. ``limit``: train
+    documents per corpus instead of the profile's."""
     if profile_name not in PROFILES:
         raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
-    profile = PROFILES[profile_name]
+    profile = sliced(PROFILES[profile_name], limit, corpus_names)
     out_dir = Path(out_dir)
     cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
                           seeds or profile.seeds, data)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,8 @@ class EmbeddingConfig:
     epochs: int = 5
     skipgram: bool = True
     seed: int = 42
+    #: a seeded sample of this many documents of the source (default: all of them)
+    limit: int | None = None
 
 
 @dataclass
@@ -91,6 +94,9 @@ def train_embeddings(config: EmbeddingConfig, out_dir: str | Path, mirror: str |
     if config.algo not in ("word2vec", "fasttext"):
         raise HansentiError(f"--algo must be word2vec or fasttext, not {config.algo!r}")
     records = training_records(config.source, mirror)
+    if config.limit is not None and config.limit < len(records):
+        picked = sorted(random.Random(config.seed).sample(range(len(records)), config.limit))
+        records = [records[index] for index in picked]
     texts = [record.text for record in records]
     tokenizer = tokenizer or create_tokenizer(config.tokenizer, **config.tokenizer_options)
     tokenizer = fit_cached(tokenizer, texts, f"{config.source}-embed")
