@@ -45,6 +45,8 @@ TINY = {
                     "reliability-partial.json"),
     "flaky": (["--variant", "default", "-k", "test_refit_cli_on_real_reviews"],
               "flaky-partial.json"),
+    "normalize": (["--limit", "600", "--only", "mecab"], "normalize-partial.json"),
+    "extras": (["--only", "predict"], "extras-partial.json"),
 }
 #: the benchmarks that build on a study and on each other, in order, on 600 reviews
 CHAIN = {

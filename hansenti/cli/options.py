@@ -103,7 +103,8 @@ jobs_option = click.option(
 tokenizer_options_option = click.option(
     "-o", "--tokenizer-option", "tokenizer_options", multiple=True, metavar="KEY=VALUE",
     callback=lambda ctx, param, pairs: parse_options(pairs),
-    help="Tokenizer option, e.g. -o stem=true (values parsed as JSON when they can be).")
+    help="Tokenizer option, e.g. -o stem=true, or any tokenizer's "
+         "-o normalize=repeats+emoji-space (values parsed as JSON when they can be).")
 
 
 def option_key(param: click.Parameter) -> str:

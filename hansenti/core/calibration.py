@@ -138,17 +138,24 @@ def coverage(probabilities: np.ndarray, labels: np.ndarray | None = None,
 
 
 def calibration_report(calibration: Calibration, validation: tuple[np.ndarray, np.ndarray],
-                       test: tuple[np.ndarray, np.ndarray]) -> dict[str, Any]:
+                       test: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any]:
     """What ``metrics.json`` records: the temperature, ECE before and after on validation
-    and test, test's reliability bins and its coverage at each threshold."""
-    (valid_p, valid_y), (test_p, test_y) = validation, test
-    calibrated = calibration.apply(test_p)
-    return {
+    and test, test's reliability bins and its coverage at each threshold (no test figures
+    for a run without test)."""
+    valid_p, valid_y = validation
+    report = {
         "method": "temperature", "temperature": calibration.temperature,
         "fitted_on": "validation",
         "validation_ece": {"before": round(expected_calibration_error(valid_p, valid_y), 4),
                            "after": round(expected_calibration_error(
                                calibration.apply(valid_p), valid_y), 4)},
+    }
+    if test is None:
+        return report
+    test_p, test_y = test
+    calibrated = calibration.apply(test_p)
+    return {
+        **report,
         "test_ece": {"before": round(expected_calibration_error(test_p, test_y), 4),
                      "after": round(expected_calibration_error(calibrated, test_y), 4)},
         "test_reliability": reliability(calibrated, test_y),

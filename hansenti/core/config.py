@@ -90,7 +90,8 @@ class TrainConfig:
     tokenizer: str = setting("mecab", "Tokenizer name (hansenti tokenizers lists them).",
                              ("-t", "--tokenizer"))
     tokenizer_options: dict[str, Any] = setting(
-        help="Tokenizer option, e.g. -o stem=true (values parsed as JSON when they can be).",
+        help="Tokenizer option, e.g. -o stem=true, or any tokenizer's "
+             "-o normalize=repeats+emoji-space (values parsed as JSON when they can be).",
         flags=("-o", "--tokenizer-option"), default_factory=dict)
     model: str = setting("cnn", "Model architecture: cnn, lstm, bilstm, gru, rnn, gmp, nblr or "
                                 "one a package adds.", ("-m", "--model"))

@@ -9,13 +9,16 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from ..core.errors import HansentiError
 from ..core.metrics import wilson_interval
 from ..core.review_files import ReadReport, ReviewRow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ALL = "(all)"
 HISTOGRAM_BINS = 40
@@ -69,6 +72,13 @@ class GroupStats:
         ``index``, most certain first."""
         return [(p, -line, source, text)
                 for p, line, source, text in sorted(self.most[index], reverse=True)]
+
+
+def _frame(rows: list[dict], columns: list[str]) -> "pd.DataFrame":
+    """``rows`` as a DataFrame; with no rows, the columns all the same."""
+    import pandas as pd
+
+    return pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
 
 
 def _push(heap: list, item: tuple, keep: int) -> None:
@@ -176,6 +186,33 @@ class Analysis:
                                                           / stats.count, 4)})
             rows.append(row)
         return rows
+
+    def extremes_rows(self) -> list[dict]:
+        """Per group and class, its most certain reviews, most certain first."""
+        return [{"group": name, "side": side, "rank": rank, "probability": round(p, 4),
+                 "file": file, "line": line, "text": text}
+                for name in self.group_names() for index, side in enumerate(self.classes)
+                for rank, (p, line, file, text) in enumerate(self.groups[name].extremes(index),
+                                                             1)]
+
+    def aspects_rows(self) -> list[dict]:
+        """Per group and class, the tokens that set its reviews apart (z-scores)."""
+        return [{"group": name, "side": side, "token": token, "z": round(z, 3)}
+                for name in self.group_names() for side, tokens in self.aspects(name).items()
+                for token, z in tokens]
+
+    def summary_frame(self) -> "pd.DataFrame":
+        """:meth:`summary_rows` as a DataFrame indexed by group (summary.csv)."""
+        return _frame(self.summary_rows(), ["group", "count"]).set_index("group")
+
+    def extremes_frame(self) -> "pd.DataFrame":
+        """:meth:`extremes_rows` as a DataFrame (extremes.csv)."""
+        return _frame(self.extremes_rows(),
+                      ["group", "side", "rank", "probability", "file", "line", "text"])
+
+    def aspects_frame(self) -> "pd.DataFrame":
+        """:meth:`aspects_rows` as a DataFrame (aspects.csv)."""
+        return _frame(self.aspects_rows(), ["group", "side", "token", "z"])
 
     @property
     def shares(self) -> np.ndarray:

@@ -10,7 +10,6 @@ contract bounds each text) → score (the model, then the run's calibration) →
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -24,30 +23,16 @@ from ..runs.installed import DEFAULT_MODEL, resolve_run
 from ..tokenizers.base import Tokenizer, load_tokenizer
 from ..tokenizers.familiarity import Familiarity, known_shares
 from ..tokenizers.vocab import VOCAB_FILE, Vocab
+from .columns import DEFAULT_PREFIX
+from .scored import Scored
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from .analysis import Analysis
     from .explain import Explanation
 
 log = logging.getLogger("hansenti")
-
-
-@dataclass
-class Scored:
-    """A batch of texts through the scoring path, row for row."""
-
-    #: calibrated probabilities: one row per text, one column per class
-    probabilities: np.ndarray
-    #: the most probable class, or ``unsure`` under the predictor's ``min_confidence``
-    labels: list[str]
-    #: the tokens each text was scored on
-    tokens: list[list[str]]
-    #: per text, the share of its tokens the run's vocabulary knows (NaN: no tokens)
-    known: np.ndarray
-
-    @property
-    def confidence(self) -> np.ndarray:
-        """The probability of each text's most probable class."""
-        return self.probabilities.max(axis=1) if len(self.probabilities) else np.zeros(0)
 
 
 class Predictor:
@@ -95,6 +80,26 @@ class Predictor:
     def predict(self, texts: Sequence[str], n_jobs: int = 1) -> np.ndarray:
         """Calibrated probabilities: one row per text, one column per class (``classes``)."""
         return self.score(texts, n_jobs).probabilities
+
+    def predict_frame(self, data: "pd.DataFrame | pd.Series", text_column: str | None = None,
+                      prefix: str = DEFAULT_PREFIX, n_jobs: int = 1) -> "pd.DataFrame":
+        """A copy of a DataFrame (or a Series of texts) with the prediction columns of file
+        scoring added: ``pred_label``, ``pred_probability``, ``pred_p_<class>``,
+        ``pred_known``; index, columns and row order kept; a column of those names in the
+        input is refused."""
+        from .frames import predict_frame
+
+        return predict_frame(self, data, text_column, prefix, n_jobs)
+
+    def analyze_frame(self, data: "pd.DataFrame | pd.Series", text_column: str | None = None,
+                      group_column: str | None = None, keep: int = 5,
+                      n_jobs: int = 1) -> "Analysis":
+        """``hansenti analyze`` on a DataFrame: per group the class shares with 95%
+        intervals, the most certain reviews and the telling tokens, as
+        ``.summary_frame()``, ``.extremes_frame()`` and ``.aspects_frame()``."""
+        from .frames import analyze_frame
+
+        return analyze_frame(self, data, text_column, group_column, keep, n_jobs)
 
     def explain(self, text: str, check: Callable[[], None] | None = None) -> "Explanation":
         """The probability of ``text``'s class (binary: of the second, positive class) and

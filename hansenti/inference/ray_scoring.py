@@ -35,9 +35,11 @@ from ..core.ray_cluster import (
 )
 from ..core.review_files import ReadReport, ReviewRow, batched, read_reviews, review_paths
 from .analysis import Analysis
-from .predictor import Predictor, Scored
+from .columns import check_collisions, prediction_columns, prediction_names
+from .predictor import Predictor
 from .report import write_analysis
-from .scoring import FileScoring, check_collisions, prediction_columns, prediction_names
+from .scored import Scored
+from .scoring import FileScoring
 
 log = logging.getLogger("hansenti")
 

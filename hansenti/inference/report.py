@@ -17,7 +17,8 @@ from ..core.plots import png_data_uri, pyplot
 from ..core.review_files import ReviewRow
 from .analysis import Analysis
 from .explain import Explanation
-from .predictor import Predictor, Scored
+from .predictor import Predictor
+from .scored import Scored
 from .scoring import FileScoring, score_file
 
 #: groups with fewer reviews are left out of the ranking chart (their means are noise)
@@ -160,13 +161,6 @@ def write_analysis(result: Analysis, predictor: Predictor, folder: Path, source:
                    html_groups: int = 12) -> None:
     """summary.csv, extremes.csv, aspects.csv and report.html of ``result`` into ``folder``."""
     atomic.write_csv(folder / "summary.csv", result.summary_rows())
-    atomic.write_csv(folder / "extremes.csv", [
-        {"group": name, "side": side, "rank": rank, "probability": round(p, 4),
-         "file": file, "line": line, "text": text}
-        for name in result.group_names() for index, side in enumerate(result.classes)
-        for rank, (p, line, file, text) in enumerate(result.groups[name].extremes(index), 1)])
-    atomic.write_csv(folder / "aspects.csv", [
-        {"group": name, "side": side, "token": token, "z": round(z, 3)}
-        for name in result.group_names() for side, tokens in result.aspects(name).items()
-        for token, z in tokens])
+    atomic.write_csv(folder / "extremes.csv", result.extremes_rows())
+    atomic.write_csv(folder / "aspects.csv", result.aspects_rows())
     write_html_report(result, predictor, folder / "report.html", source, html_groups)

@@ -1,9 +1,7 @@
 """Scoring review files of any size in batches, writing the result atomically.
 
-The output keeps every input column and the rows' order, and adds the prediction under a
-prefix (``pred_`` by default): ``pred_label``, ``pred_probability``, ``pred_p_<class>``
-and ``pred_known`` (the share of the review's tokens the model knows). A prediction column
-whose name the input already uses is refused, never written over the user's column.
+The output keeps every input column and the rows' order, and adds the prediction columns
+of :mod:`hansenti.inference.columns` (``pred_label``, ``pred_probability``, ...).
 """
 
 from __future__ import annotations
@@ -12,21 +10,19 @@ import csv
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from ..core import atomic
-from ..core.errors import HansentiError
 from ..core.outputs import check_output_file
 from ..core.parallel import progress_bar
 from ..core.review_files import DEFAULT_MAX_SKIPPED, ReadReport, ReviewRow, batched, read_reviews
-from .predictor import Predictor, Scored
+from .columns import DEFAULT_PREFIX, check_collisions, prediction_columns, prediction_names
+from .predictor import Predictor
+from .scored import Scored
 
 log = logging.getLogger("hansenti")
-
-#: what prediction columns start with unless ``--prefix`` says otherwise
-DEFAULT_PREFIX = "pred_"
 
 #: called with each scored batch: its rows and their scores
 BatchHook = Callable[[Sequence[ReviewRow], Scored], None]
@@ -44,30 +40,6 @@ class FileScoring:
     max_skipped: float = DEFAULT_MAX_SKIPPED
     #: whether an existing output (hansenti's own, never an input) may be replaced
     overwrite: bool = False
-
-
-def prediction_names(classes: Sequence[str], prefix: str = DEFAULT_PREFIX) -> list[str]:
-    """The columns scoring adds, in order."""
-    return [f"{prefix}label", f"{prefix}probability", *(f"{prefix}p_{c}" for c in classes),
-            f"{prefix}known"]
-
-
-def prediction_columns(classes: Sequence[str], scored: Scored, index: int,
-                       prefix: str = DEFAULT_PREFIX) -> dict[str, object]:
-    """What scoring adds to row ``index`` of a scored batch."""
-    scores, known = scored.probabilities[index], scored.known[index]
-    return {f"{prefix}label": scored.labels[index],
-            f"{prefix}probability": round(float(scores.max()), 6),
-            **{f"{prefix}p_{name}": round(float(p), 6) for name, p in zip(classes, scores)},
-            f"{prefix}known": None if np.isnan(known) else round(float(known), 4)}
-
-
-def check_collisions(columns: Iterable[str], classes: Sequence[str], prefix: str) -> None:
-    """Refuse a prediction column the input already has: the user's data stays theirs."""
-    taken = [name for name in prediction_names(classes, prefix) if name in set(columns)]
-    if taken:
-        raise HansentiError(f"the input already has a column {taken[0]!r}: choose another "
-                            f"--prefix for the prediction columns (now {prefix!r})")
 
 
 def score_file(predictor: Predictor, source: Path, target: Path, column: str = "text",

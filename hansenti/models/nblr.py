@@ -88,8 +88,13 @@ def probabilities_of(x, ratios: np.ndarray, coef: np.ndarray,
     normalised to sum to one for more."""
     scores = np.column_stack([x.multiply(ratio).tocsr() @ weights + bias
                               for ratio, weights, bias in zip(ratios, coef, intercept)])
+    return probabilities_from_scores(scores)
+
+
+def probabilities_from_scores(scores: np.ndarray) -> np.ndarray:
+    """One column per class from the logits of the binary problems (one column each)."""
     sigmoid = 1 / (1 + np.exp(-scores))
-    if len(ratios) == 1:
+    if scores.shape[1] == 1:
         return np.column_stack([1 - sigmoid[:, 0], sigmoid[:, 0]])
     return sigmoid / sigmoid.sum(axis=1, keepdims=True)
 
@@ -120,6 +125,8 @@ class NBLRClassifier(Classifier):
         self.class_weight = config.class_weight
         self.ngram_index: dict[str, int] = {}
         self.vectorizer: Any = None  # built from ngram_index on first use
+        #: NB ratio x coefficient per problem and n-gram, what prediction sums
+        self.feature_weights: np.ndarray | None = None
         self.ratios = np.zeros((1, 0))
         self.coef = np.zeros((1, 0))
         self.intercept = np.zeros(1)
@@ -197,6 +204,7 @@ class NBLRClassifier(Classifier):
         row, coef, intercept = max(fitted, key=lambda result: result[0][f"val_{self.metric}"])
         self.C, self.chosen_weight = row["C"], row["class_weight"]
         self.coef, self.intercept = coef, intercept
+        self.feature_weights = None
         return history
 
     def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
@@ -207,6 +215,7 @@ class NBLRClassifier(Classifier):
         self.C, self.chosen_weight = chosen["C"], weight
         self.coef, self.intercept = one_vs_rest(self.C, None if weight == "none" else weight,
                                                 x, self.ratios, targets)
+        self.feature_weights = None
         return [{"C": self.C, "class_weight": weight,
                  "accuracy": score("accuracy", hard_labels(targets), self.predict_counts(x))}]
 
@@ -214,7 +223,24 @@ class NBLRClassifier(Classifier):
         return probabilities_of(x, self.ratios, self.coef, self.intercept)
 
     def predict_proba(self, docs: Documents) -> np.ndarray:
-        return self.predict_counts(self.counts(docs))
+        """NumPy alone (no scikit-learn or SciPy: the slim prediction install): each
+        document's logit is the sum of NB ratio x coefficient over its distinct n-grams."""
+        if self.feature_weights is None:
+            self.feature_weights = (self.ratios.astype(np.float64)
+                                    * self.coef.astype(np.float64))
+        index = self.ngram_index
+        columns: list[int] = []
+        rows: list[int] = []
+        for row, doc in enumerate(docs):
+            present = {index[gram] for gram in self.ngrams(doc) if gram in index}
+            columns.extend(present)
+            rows.extend([row] * len(present))
+        columns_array = np.asarray(columns, dtype=np.int64)
+        rows_array = np.asarray(rows, dtype=np.int64)
+        scores = np.column_stack([
+            np.bincount(rows_array, weights=weights[columns_array], minlength=len(docs)) + bias
+            for weights, bias in zip(self.feature_weights, self.intercept)])
+        return probabilities_from_scores(scores.reshape(len(docs), len(self.intercept)))
 
     def save(self, directory: Path) -> None:
         """Weights as float32, compressed: a full-NSMC Mecab model is ~5 MB, not 19."""
@@ -245,6 +271,7 @@ class NBLRClassifier(Classifier):
                               f"missing or corrupt ({error}): train the run again") from error
         self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}
         self.vectorizer = None
+        self.feature_weights = None
         self.n_classes = 2 if len(self.ratios) == 1 else len(self.ratios)
 
     def summary(self) -> dict[str, Any]:

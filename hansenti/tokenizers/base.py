@@ -24,6 +24,7 @@ from ..core.parallel import WorkerSetup, gc_paused, map_here, map_in_processes
 from ..core.plugins import tokenizers
 from ..core.text import review_limit, shorten
 from ..core.user_code import load_user_code, loaded_code_files
+from .normalize import Normalization
 
 log = logging.getLogger("hansenti")
 
@@ -53,12 +54,15 @@ class Tokenizer(ABC):
     #: characters of a review it is given (``hansenti.core.text.review_limit``); None: the
     #: default, 10,000; a slow analyser sets less to keep any review within ~2 s
     max_review_chars: ClassVar[int | None] = None
+    #: the ``normalize`` option every tokenizer takes (:mod:`.normalize`); None: texts as
+    #: they are
+    normalization: Normalization | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Every ``tokenize`` and ``tokenize_batch`` a subclass writes is bounded: see
-        :func:`bounded_by_contract`."""
+        """Every ``tokenize``, ``tokenize_batch`` and ``fit`` a subclass writes gets texts
+        bounded and normalised: see :func:`bounded_by_contract`."""
         super().__init_subclass__(**kwargs)
-        for method in ("tokenize", "tokenize_batch"):
+        for method in ("tokenize", "tokenize_batch", "fit"):
             if method in vars(cls):
                 setattr(cls, method, bounded_by_contract(vars(cls)[method]))
 
@@ -118,13 +122,17 @@ class Tokenizer(ABC):
         """Take back the state that :meth:`artifacts` gave."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "format": FORMAT_VERSION, "config": self.config(),
-                "artifacts": sorted(self.artifacts())}
+        state = {"name": self.name, "format": FORMAT_VERSION, "config": self.config(),
+                 "artifacts": sorted(self.artifacts())}
+        if self.normalization:
+            state["normalize"] = self.normalization.spec()
+        return state
 
     @staticmethod
     def from_dict(data: dict[str, Any], artifacts: dict[str, bytes] | None = None) -> "Tokenizer":
         """Rebuild a tokenizer from :meth:`to_dict` output (and its artifacts)."""
-        tokenizer = create_tokenizer(data["name"], **data.get("config", {}))
+        normalize = {"normalize": data["normalize"]} if data.get("normalize") else {}
+        tokenizer = create_tokenizer(data["name"], **data.get("config", {}), **normalize)
         if artifacts:
             tokenizer.restore(artifacts)
         return tokenizer
@@ -171,11 +179,12 @@ class Tokenizer(ABC):
 
 
 def bounded_by_contract(method: Callable) -> Callable:
-    """``method`` (a ``tokenize`` or ``tokenize_batch``) given texts within the tokenizer's
-    review limit, so no caller can forget the bound; ``bounded=False`` passes them whole."""
+    """``method`` (a ``tokenize``, ``tokenize_batch`` or ``fit``) given texts within the
+    tokenizer's review limit, so no caller can forget the bound (``bounded=False`` passes
+    them whole), then normalised as its ``normalize`` option says."""
     if getattr(method, "bounds_texts", False):
         return method
-    batch = method.__name__ == "tokenize_batch"
+    batch = method.__name__ in ("tokenize_batch", "fit")
 
     @functools.wraps(method)
     def bounded_method(self: Tokenizer, texts: Any, *args: Any, bounded: bool = True,
@@ -184,6 +193,9 @@ def bounded_by_contract(method: Callable) -> Callable:
             limit = review_limit(self)
             texts = ([shorten(text, limit) for text in texts] if batch
                      else shorten(texts, limit))
+        if self.normalization:
+            texts = (list(map(self.normalization, texts)) if batch
+                     else self.normalization(texts))
         return method(self, texts, *args, **kwargs)
 
     bounded_method.bounds_texts = True
@@ -191,6 +203,7 @@ def bounded_by_contract(method: Callable) -> Callable:
 
 
 Tokenizer.tokenize_batch = bounded_by_contract(Tokenizer.tokenize_batch)
+Tokenizer.fit = bounded_by_contract(Tokenizer.fit)
 
 
 class FunctionTokenizer(Tokenizer):
@@ -231,13 +244,19 @@ tokenizers.adapt_with(as_tokenizer_class)
 register_tokenizer = tokenizers.register
 
 def create_tokenizer(name: str, **config: Any) -> Tokenizer:
-    """Instantiate the tokenizer registered as ``name`` after checking its backend."""
+    """Instantiate the tokenizer registered as ``name`` after checking its backend; the
+    option ``normalize`` (every tokenizer's, :mod:`.normalize`) is the contract's."""
     cls = tokenizers.get(name)
     cls.check_backend()
+    spec = config.pop("normalize", None)
+    normalization = Normalization.parse(spec) if spec else None
     try:
-        return cls(**config)
+        tokenizer = cls(**config)
     except TypeError as error:
         raise HansentiError(f"bad options for tokenizer {name!r}: {error}") from error
+    # set past __setattr__: a third party's tokenizer may be a frozen dataclass
+    object.__setattr__(tokenizer, "normalization", normalization)
+    return tokenizer
 
 
 def load_tokenizer(directory: str | Path) -> Tokenizer:

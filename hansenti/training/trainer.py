@@ -56,9 +56,12 @@ log = logging.getLogger("hansenti")
 
 
 def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
-          mirror: str | None = None, jobs: int = 1) -> dict[str, Any]:
+          mirror: str | None = None, jobs: int = 1,
+          data: data_splits.LabelledData | None = None) -> dict[str, Any]:
     """Train ``config`` into ``run_dir``, or finish an interrupted run with ``resume`` (its
-    saved config; a ``config`` given too must agree with it)."""
+    saved config; a ``config`` given too must agree with it). ``data``: records to learn
+    from instead of the config's corpus (the scikit-learn estimator's), whose test split
+    may be empty: the run then has no test figures."""
     from ..models import models
 
     run = RunDir(run_dir)
@@ -74,7 +77,9 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     if config.embeddings:
         check_embeddings(classifier, config.embeddings)
     tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
-    data = data_splits.labelled_data(config, mirror, run.saved_test_ids() if resume else None)
+    if data is None:
+        data = data_splits.labelled_data(config, mirror,
+                                         run.saved_test_ids() if resume else None)
     train_records, test, classes = data.train, data.test, data.classes
     pseudo = pseudo_labels_for(classifier, config, classes)
     metric = chosen_metric(config.metric, labels_of(train_records), len(classes))
@@ -116,7 +121,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     classifier.save(run.path)
 
     started = time.perf_counter()
-    probabilities = classifier.predict_proba(test_docs)
+    probabilities = (classifier.predict_proba(test_docs) if test_docs
+                     else np.zeros((0, len(classes)), dtype=np.float32))
     eval_seconds = time.perf_counter() - started
     save_predictions(run.path / PREDICTIONS_FILE, validation, valid_probabilities, probabilities)
     calibration = Calibration.fit(valid_probabilities, labels_of(validation))
@@ -127,7 +133,8 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     metrics = {
         # which release's test split: NSMC's upstream and rebuilt-mirror splits differ
         "corpus": {"name": config.corpus, "variant": data.variant},
-        "test": classification_metrics(labels_of(test), probabilities, classes),
+        "test": classification_metrics(labels_of(test), probabilities, classes) if test
+        else None,
         "validation_accuracy": best["val_accuracy"],
         "validation": {"metric": metric, "score": best[f"val_{metric}"],
                        **classification_metrics(labels_of(validation), valid_probabilities,
@@ -140,7 +147,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         "test_oov_rate": vocab.oov_rate(test_docs),
         "calibration": calibration_report(
             calibration, (valid_probabilities, labels_of(validation)),
-            (probabilities, labels_of(test))),
+            (probabilities, labels_of(test)) if test else None),
         "familiarity": Familiarity.measure(valid_docs, vocab).to_dict(),
         "vocab_size": len(vocab),
         **classifier.summary(),
@@ -159,11 +166,13 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     atomic.write_csv(run.path / HISTORY_FILE, history)
     title = f"{config.corpus} · {config.tokenizer} · {config.model}"
     plot_curves(history, run.path / CURVES_FILE, title)
-    plot_confusion(metrics["test"]["confusion"], classes, run.path / CONFUSION_FILE, title)
-    plot_reliability(metrics["calibration"]["test_reliability"], run.path / RELIABILITY_FILE,
-                     title)
+    if test:
+        plot_confusion(metrics["test"]["confusion"], classes, run.path / CONFUSION_FILE, title)
+        plot_reliability(metrics["calibration"]["test_reliability"],
+                         run.path / RELIABILITY_FILE, title)
     failpoint("train.before_metrics")
-    write_model_card(run.path, config, metrics)
+    if test:  # the card reports test figures
+        write_model_card(run.path, config, metrics)
     atomic.write_json(run.path / METRICS_FILE, metrics)  # last: the run is now finished
     shutil.rmtree(run.path / CHECKPOINT_DIR, ignore_errors=True)
     return metrics
