@@ -176,7 +176,7 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
 
 def main() -> None:
     recipe.run("embeddings", __doc__, measure, cases=CASES,
-               limit_help="train documents per corpus (default: all)")
+               limit_help=recipe.TRAIN_LIMIT)
 
 
 if __name__ == "__main__":

@@ -121,7 +121,7 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
 
 def main() -> None:
     recipe.run("long_reviews", __doc__, measure, cases=CASES,
-               limit_help="train documents per corpus (default: all)")
+               limit_help=recipe.TRAIN_LIMIT)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ from .publish import publish
 
 #: the repository root, where ``python -m bench.NAME`` finds the package
 ROOT = Path(__file__).resolve().parent.parent
+#: the help of ``--limit`` in the benchmarks that train on slices of the corpora
+TRAIN_LIMIT = "train documents per corpus (default: all)"
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,7 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
 
 def main() -> None:
     recipe.run("self_training", __doc__, measure, options, cases=CASES,
-               limit_help="train documents per corpus (default: all)")
+               limit_help=recipe.TRAIN_LIMIT)
 
 
 def render(rows: list[dict], header: str) -> str:

@@ -186,7 +186,7 @@ def measure(args: argparse.Namespace) -> recipe.Measured | None:
 
 def main() -> None:
     recipe.run("tokenizers", __doc__, measure, options,
-               limit_help="train documents per corpus (default: all)")
+               limit_help=recipe.TRAIN_LIMIT)
 
 if __name__ == "__main__":
     main()

@@ -47,6 +47,7 @@ TINY = {
               "flaky-partial.json"),
     "normalize": (["--limit", "600", "--only", "mecab"], "normalize-partial.json"),
     "extras": (["--only", "predict"], "extras-partial.json"),
+    "peers": (["--limit", "600"], "peers-partial.json"),
 }
 #: the benchmarks that build on a study and on each other, in order, on 600 reviews
 CHAIN = {

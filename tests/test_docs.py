@@ -19,9 +19,10 @@ def test_readme_is_short():
     assert len(README.splitlines()) <= 200
 
 
-def test_readme_headline_is_generated_from_bench_results():
-    assert headline.readme_block(README) == headline.table(), (
-        "README's results table is out of date: python -m bench.headline --write")
+def test_readme_tables_are_generated_from_bench_results():
+    for name, block in headline.BLOCKS.items():
+        assert headline.readme_block(README, name) == block(), (
+            f"README's {name} table is out of date: python -m bench.headline --write")
 
 
 def test_readme_links_exist():

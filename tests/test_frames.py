@@ -15,6 +15,11 @@ REVIEWS = ["정말 재밌고 감동적인 영화였어요", "돈 아깝다 스�
            "배우들 연기가 정말 미쳤다", "시간 아까워요 지루함"]
 
 
+def test_blank_texts_are_no_reviews(predictor):
+    scored = predictor.predict_frame(pd.DataFrame({"t": ["좋다", " ", "", float("nan")]}))
+    assert scored["pred_label"].isna().tolist() == [False, True, True, True]
+
+
 @pytest.fixture(scope="module")
 def predictor():
     return hansenti.load()

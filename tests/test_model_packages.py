@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from hansenti_model_ko_nsmc_mecab_nblr import VERSION as DEFAULT_VERSION
 
 from hansenti.core.errors import HansentiError, RunDirError
 from hansenti.runs.installed import DEFAULT_MODEL, installed_runs, resolve_run
@@ -80,7 +81,7 @@ def test_a_packaged_run_is_used_by_name(fresh_venv, nblr_run, tmp_path):
                     "--no-index", str(wheel)], check=True, capture_output=True, timeout=300)
     listing = hansenti_in(venv, root, "models")
     assert re.search(r"ko-test-char-nblr\s+0\.3\.1\s+\d+\.\d\d% on 3,000", listing.stdout)
-    assert re.search(rf"\*\s+{DEFAULT_MODEL}\s+1\.0\.0", listing.stdout)
+    assert re.search(rf"\*\s+{DEFAULT_MODEL}\s+{re.escape(DEFAULT_VERSION)}", listing.stdout)
     predicted = hansenti_in(venv, root, "predict", "ko-test-char-nblr", "최고의 영화")
     assert predicted.returncode == 0 and predicted.stdout.split("\t")[0] in (
         "positive", "negative")
@@ -93,7 +94,7 @@ def test_a_packaged_run_is_used_by_name(fresh_venv, nblr_run, tmp_path):
 def test_the_default_model_is_installed_and_small():
     default = installed_runs()[DEFAULT_MODEL]
     size = sum(path.stat().st_size for path in default.path.rglob("*") if path.is_file())
-    assert size < 10_000_000
+    assert size < 20_000_000  # what bench/default_model.py lets a candidate weigh
     card = (default.path / CARD_FILE).read_text(encoding="utf-8")
     metrics = json.loads((default.path / "metrics.json").read_text(encoding="utf-8"))
     assert f"{metrics['test']['accuracy']:.2%}" in card and "## Long reviews" in card

@@ -44,11 +44,14 @@ def as_frame(data: Any, text_column: str | None) -> tuple["pd.DataFrame", str]:
 
 def texts_of(frame: "pd.DataFrame", text_column: str) -> tuple[list[str], np.ndarray]:
     """The texts to score and a mask of the rows that hold one; a missing value (None,
-    NaN) is no review, and any other value that is not a string an error."""
+    NaN) or a blank string is no review (as an empty row of a file), and any other value
+    that is not a string an error."""
     values = frame[text_column].tolist()
-    present = np.array([isinstance(value, str) for value in values], dtype=bool)
+    present = np.array([isinstance(value, str) and bool(value.strip()) for value in values],
+                       dtype=bool)
     for position, value in enumerate(values):
-        if not present[position] and value is not None and value == value:  # NaN != NaN
+        if not present[position] and not isinstance(value, str) and value is not None \
+                and value == value:  # NaN != NaN
             raise HansentiError(f"row {frame.index[position]!r} of column {text_column!r} "
                                 f"holds {type(value).__name__} {value!r}, not a text")
     return [value for value, ok in zip(values, present) if ok], present

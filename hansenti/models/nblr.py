@@ -14,7 +14,7 @@ import os
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -33,6 +33,8 @@ NGRAMS_FILE = "nblr_ngrams.json.gz"
 OLD_NGRAMS_FILE = "nblr_ngrams.json"
 SEPARATOR = "\x1f"  # joins the tokens of an n-gram; no tokenizer emits it
 CHARACTERS = "\x1e"  # starts a character n-gram, keeping it apart from a token
+#: documents whose n-gram columns prediction gathers at once
+PREDICT_BATCH = 4_096
 
 
 def logistic(c: float, x, targets: np.ndarray, class_weight: str | None = None):
@@ -91,6 +93,19 @@ def probabilities_of(x, ratios: np.ndarray, coef: np.ndarray,
     return probabilities_from_scores(scores)
 
 
+def split_ngrams(columns: Iterable[tuple[str, int]]) -> tuple[dict[str, int], dict[str, int]]:
+    """(token n-grams, character n-grams without their mark) -> column: the tables
+    prediction looks n-grams up in."""
+    tokens: dict[str, int] = {}
+    chars: dict[str, int] = {}
+    for gram, column in columns:
+        if gram.startswith(CHARACTERS):
+            chars[gram[1:]] = column
+        else:
+            tokens[gram] = column
+    return tokens, chars
+
+
 def probabilities_from_scores(scores: np.ndarray) -> np.ndarray:
     """One column per class from the logits of the binary problems (one column each)."""
     sigmoid = 1 / (1 + np.exp(-scores))
@@ -123,15 +138,32 @@ class NBLRClassifier(Classifier):
     def __init__(self, config: TrainConfig) -> None:
         self.options = checked_options(NBLROptions, config.model_options, self.name)
         self.class_weight = config.class_weight
-        self.ngram_index: dict[str, int] = {}
+        self._ngram_index: dict[str, int] | None = {}
         self.vectorizer: Any = None  # built from ngram_index on first use
         #: NB ratio x coefficient per problem and n-gram, what prediction sums
         self.feature_weights: np.ndarray | None = None
+        #: the n-gram index split into token and (unmarked) character n-grams, for lookups;
+        #: a loaded model keeps only these
+        self.split_index: tuple[dict[str, int], dict[str, int]] | None = None
         self.ratios = np.zeros((1, 0))
         self.coef = np.zeros((1, 0))
         self.intercept = np.zeros(1)
         self.C = 0.0
         self.chosen_weight = "none"
+
+    @property
+    def ngram_index(self) -> dict[str, int]:
+        """Each learnt n-gram's column (character n-grams marked); rebuilt from the lookup
+        tables when a loaded model kept only those."""
+        if self._ngram_index is None:
+            tokens, chars = self.split_index or ({}, {})
+            self._ngram_index = {**tokens, **{CHARACTERS + gram: column
+                                              for gram, column in chars.items()}}
+        return self._ngram_index
+
+    @ngram_index.setter
+    def ngram_index(self, index: dict[str, int]) -> None:
+        self._ngram_index, self.split_index, self.vectorizer = index, None, None
 
     def ngrams(self, doc: list[str]) -> list[str]:
         grams = list(doc)
@@ -161,7 +193,6 @@ class NBLRClassifier(Classifier):
                                  dtype=np.float32)
         x = counts.fit_transform(docs).tocsr()
         self.ngram_index = {gram: int(i) for gram, i in counts.vocabulary_.items()}
-        self.vectorizer = None
         problems = 1 if self.n_classes == 2 else self.n_classes
         self.ratios = np.stack([self.log_count_ratio(x, target)
                                 for target in class_targets(targets, problems)])
@@ -222,25 +253,43 @@ class NBLRClassifier(Classifier):
     def predict_counts(self, x) -> np.ndarray:
         return probabilities_of(x, self.ratios, self.coef, self.intercept)
 
+    def feature_columns(self, doc: list[str]) -> set[int]:
+        """The columns of ``doc``'s distinct learnt n-grams (what :meth:`ngrams` makes,
+        looked up without building the marked character n-grams)."""
+        if self.split_index is None:
+            self.split_index = split_ngrams(self.ngram_index.items())
+        tokens, chars = self.split_index
+        found = set(map(tokens.get, doc))
+        for n in range(2, self.options.ngram_max + 1):
+            found.update(map(tokens.get, map(SEPARATOR.join, (
+                doc[i:i + n] for i in range(len(doc) - n + 1)))))
+        text = " ".join(doc)
+        for n in range(2, self.options.char_ngram_max + 1):
+            found.update(map(chars.get, (text[i:i + n] for i in range(len(text) - n + 1))))
+        found.discard(None)
+        return found
+
     def predict_proba(self, docs: Documents) -> np.ndarray:
         """NumPy alone (no scikit-learn or SciPy: the slim prediction install): each
         document's logit is the sum of NB ratio x coefficient over its distinct n-grams."""
         if self.feature_weights is None:
             self.feature_weights = (self.ratios.astype(np.float64)
                                     * self.coef.astype(np.float64))
-        index = self.ngram_index
-        columns: list[int] = []
-        rows: list[int] = []
-        for row, doc in enumerate(docs):
-            present = {index[gram] for gram in self.ngrams(doc) if gram in index}
-            columns.extend(present)
-            rows.extend([row] * len(present))
-        columns_array = np.asarray(columns, dtype=np.int64)
-        rows_array = np.asarray(rows, dtype=np.int64)
-        scores = np.column_stack([
-            np.bincount(rows_array, weights=weights[columns_array], minlength=len(docs)) + bias
-            for weights, bias in zip(self.feature_weights, self.intercept)])
-        return probabilities_from_scores(scores.reshape(len(docs), len(self.intercept)))
+        scores = np.zeros((len(docs), len(self.intercept)))
+        for start in range(0, len(docs), PREDICT_BATCH):  # bounded memory, any number of docs
+            batch = docs[start:start + PREDICT_BATCH]
+            columns: list[int] = []
+            rows: list[int] = []
+            for row, doc in enumerate(batch):
+                present = self.feature_columns(doc)
+                columns.extend(present)
+                rows.extend([row] * len(present))
+            columns_array = np.asarray(columns, dtype=np.int64)
+            rows_array = np.asarray(rows, dtype=np.int64)
+            for problem, (weights, bias) in enumerate(zip(self.feature_weights, self.intercept)):
+                scores[start:start + len(batch), problem] = np.bincount(
+                    rows_array, weights=weights[columns_array], minlength=len(batch)) + bias
+        return probabilities_from_scores(scores)
 
     def save(self, directory: Path) -> None:
         """Weights as float32, compressed: a full-NSMC Mecab model is ~5 MB, not 19."""
@@ -269,14 +318,16 @@ class NBLRClassifier(Classifier):
                 zlib.error) as error:
             raise RunDirError(f"nblr files in {directory} ({WEIGHTS_FILE}, {NGRAMS_FILE}) are "
                               f"missing or corrupt ({error}): train the run again") from error
-        self.ngram_index = {gram: index for index, gram in enumerate(ngrams)}
-        self.vectorizer = None
-        self.feature_weights = None
+        # only the lookup tables: the marked index is rebuilt if training or saving asks
+        self._ngram_index, self.vectorizer, self.feature_weights = None, None, None
+        self.split_index = split_ngrams((gram, index) for index, gram in enumerate(ngrams))
         self.n_classes = 2 if len(self.ratios) == 1 else len(self.ratios)
 
     def summary(self) -> dict[str, Any]:
         return {"parameters": int(self.coef.size + self.intercept.size),
-                "ngrams": len(self.ngram_index), "C": self.C, "class_weight": self.chosen_weight}
+                "ngrams": (sum(map(len, self.split_index)) if self._ngram_index is None
+                           else len(self._ngram_index)),
+                "C": self.C, "class_weight": self.chosen_weight}
 
 
 models.register("nblr", NBLRClassifier)
