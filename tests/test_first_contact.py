@@ -5,6 +5,7 @@ the text is unlike anything the model saw."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import logging
 import sys
@@ -173,8 +174,9 @@ def test_min_confidence_labels_the_rest_unsure(run_cli, nblr_run):
 
 def test_english_into_a_korean_model_gets_a_warning(run_cli):
     run = "ko-nsmc-mecab-nblr"
+    # (NSMC holds some English reviews: "What a boring waste of time" is all known words)
     english = run_cli("predict", run, "This movie was absolutely wonderful",
-                      "What a boring waste of time")
+                      "Honestly the plot dragged and the ending disappointed everyone")
     assert english.exit_code == 0
     warning = [line for line in english.stderr.splitlines() if line.startswith("warning:")]
     assert len(warning) == 1 and "2 of 2 texts (100%) are less familiar" in warning[0]
@@ -253,3 +255,20 @@ def test_a_mistyped_run_folder_is_scored_as_a_text_with_a_note(run_cli):
     result = run_cli("predict", "runs/no-such-run", "재밌어요")
     assert result.exit_code == 0 and len(result.stdout.splitlines()) == 2
     assert "note: runs/no-such-run is not a run folder" in result.stderr
+
+
+@pytest.mark.realdata
+def test_a_refit_measures_familiarity_on_held_out_reviews(mirror, tmp_path):
+    """The refit's vocabulary has seen the validation reviews: what a held-out review's
+    known share looks like is measured before it, as in the same run without a refit."""
+    from hansenti.core.config import TrainConfig
+    from hansenti.training.trainer import train
+
+    config = TrainConfig(corpus="nsmc", tokenizer="whitespace", model="nblr", limit=3_000,
+                         model_options={"c_grid": [1.0]})
+    plain = train(config, tmp_path / "plain", mirror=str(mirror))
+    refit = train(dataclasses.replace(config, refit=True), tmp_path / "refit",
+                  mirror=str(mirror))
+    assert refit["familiarity"] == plain["familiarity"]
+    # whitespace tokens: many words of a held-out review are unseen
+    assert refit["familiarity"]["known_token_share_mean"] < 0.95

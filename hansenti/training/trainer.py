@@ -114,6 +114,9 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
     best = max(history, key=lambda row: row[f"val_{metric}"])
     # kept from the model chosen on validation: out-of-sample even when it is refitted
     valid_probabilities = classifier.predict_proba(valid_docs)
+    # how much of a held-out review the vocabulary knows: measured before a refit, whose
+    # vocabulary has seen the validation reviews
+    familiarity = Familiarity.measure(valid_docs, vocab)
     refit_history: list[dict[str, float]] = []
     if config.refit:
         vocab, refit_history = refit(classifier, config, splits, best, run.path)
@@ -148,7 +151,7 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
         "calibration": calibration_report(
             calibration, (valid_probabilities, labels_of(validation)),
             (probabilities, labels_of(test)) if test else None),
-        "familiarity": Familiarity.measure(valid_docs, vocab).to_dict(),
+        "familiarity": familiarity.to_dict(),
         "vocab_size": len(vocab),
         **classifier.summary(),
         "seconds": {"tokenize": tokenize_seconds, "tokenize_compute": splits.compute_seconds,
