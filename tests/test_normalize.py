@@ -89,3 +89,17 @@ def test_the_command_line_takes_it(run_cli):
     assert result.stdout.split() == ["정말", "재밌", "어요", "ㅋㅋ", "😍😍", "^^"]
     bad = run_cli("tokenize", "-t", "mecab", "-o", "normalize=nope", "좋다")
     assert bad.exit_code == 2 and "unknown step 'nope'" in bad.stderr
+
+
+def test_each_text_is_normalised_once(monkeypatch):
+    """A batch normalises its texts on the way in and hands them on as they are (Kiwi's
+    spacing is the costly step)."""
+    from hansenti.tokenizers import normalize
+
+    seen = []
+    step = normalize.Normalization.__call__
+    monkeypatch.setattr(normalize.Normalization, "__call__",
+                        lambda self, text: (seen.append(text), step(self, text))[1])
+    tokenizer = create_tokenizer("mecab", normalize="repeats")
+    assert tokenizer.tokenize_batch(["ㅋㅋㅋㅋ 좋다"] * 10) == [["ㅋㅋ", "좋", "다"]] * 10
+    assert len(seen) == 10

@@ -78,10 +78,12 @@ class Tokenizer(ABC):
         """Tokens of every text, in order; ``n_jobs > 1`` spreads the work over processes.
         Each text is bounded as in :meth:`tokenize` (``bounded=False`` to opt out)."""
         desc = f"tokenize[{self.name}]"
+        # the texts went through the contract on the way in: not bounded or normalised again
+        tokenize_one = functools.partial(self.tokenize, prepared=True)
         if n_jobs > 1 and self.uses_processes:
-            return map_in_processes(self.worker_setup(), _tokenize_chunk, self.tokenize, texts,
+            return map_in_processes(self.worker_setup(), _tokenize_chunk, tokenize_one, texts,
                                     n_jobs, desc, self.min_docs_per_process, progress)
-        return map_here(self.tokenize, texts, desc, progress)
+        return map_here(tokenize_one, texts, desc, progress)
 
     def worker_setup(self) -> WorkerSetup:
         """How a worker process rebuilds this tokenizer: from its saved state, after
@@ -181,14 +183,17 @@ class Tokenizer(ABC):
 def bounded_by_contract(method: Callable) -> Callable:
     """``method`` (a ``tokenize``, ``tokenize_batch`` or ``fit``) given texts within the
     tokenizer's review limit, so no caller can forget the bound (``bounded=False`` passes
-    them whole), then normalised as its ``normalize`` option says."""
+    them whole), then normalised as its ``normalize`` option says; ``prepared=True`` is a
+    batch handing on texts that went through both already."""
     if getattr(method, "bounds_texts", False):
         return method
     batch = method.__name__ in ("tokenize_batch", "fit")
 
     @functools.wraps(method)
     def bounded_method(self: Tokenizer, texts: Any, *args: Any, bounded: bool = True,
-                       **kwargs: Any) -> Any:
+                       prepared: bool = False, **kwargs: Any) -> Any:
+        if prepared:
+            return method(self, texts, *args, **kwargs)
         if bounded:
             limit = review_limit(self)
             texts = ([shorten(text, limit) for text in texts] if batch
@@ -290,4 +295,4 @@ def _start_worker(state: dict[str, Any], artifacts: dict[str, bytes],
 
 def _tokenize_chunk(texts: list[str]) -> list[list[str]]:
     with gc_paused():
-        return [_worker_tokenizer.tokenize(text) for text in texts]
+        return [_worker_tokenizer.tokenize(text, prepared=True) for text in texts]
