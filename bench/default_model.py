@@ -70,17 +70,18 @@ def qualify(name: str, run_dir: Path, limit: int | None, mirror: str | None) -> 
     """A finished candidate's validation accuracy, package size and scoring rate."""
     from hansenti.corpora.base import train_validation_split
     from hansenti.inference.predictor import Predictor
+    from hansenti.runs.folder import RunDir
     from hansenti.runs.model_card import folder_bytes
     from hansenti.runs.package import write_package_tree
     from hansenti.training.splits import labelled_data
 
     config = candidate_config(name, limit)
-    metrics = Predictor(run_dir).run.metrics()
+    metrics = RunDir(run_dir).metrics()
     package = write_package_tree(run_dir, NAME, VERSION, WORK / "sizes" / slug(name, limit))
     _, validation = train_validation_split(labelled_data(config, mirror).train,
                                            config.validation_fraction, config.seed)
     texts = [record.text for record in validation]
-    predictor = Predictor(run_dir)  # fresh: nothing cached from the training
+    predictor = Predictor(run_dir)
     started = time.perf_counter()
     predictor.predict(texts, n_jobs=2)
     rate = len(texts) / (time.perf_counter() - started)
