@@ -329,6 +329,8 @@ def test_gensim_pickles_need_trust_and_glove_text_loads(run_cli, tmp_path):
     glove.write_text("좋다 1.0 0.0 0.5\n싫다 0.0 1.0 0.5\n영화 0.5 0.5 0.5\n", encoding="utf-8")
     loaded = load_vectors(glove)
     assert loaded.vector_size == 3 and len(loaded) == 3 and "영화" in loaded
+    similar = run_cli("embed", "similar", str(glove), "좋다")  # as word2vec's text files
+    assert similar.exit_code == 0 and similar.stdout.startswith("좋다: 영화")
 
 
 # --- long text is linear ------------------------------------------------------------

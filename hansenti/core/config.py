@@ -93,8 +93,8 @@ class TrainConfig:
         help="Tokenizer option, e.g. -o stem=true, or any tokenizer's "
              "-o normalize=repeats+emoji-space (values parsed as JSON when they can be).",
         flags=("-o", "--tokenizer-option"), default_factory=dict)
-    model: str = setting("cnn", "Model architecture: cnn, lstm, bilstm, gru, rnn, gmp, nblr or "
-                                "one a package adds.", ("-m", "--model"))
+    model: str = setting("cnn", "Model architecture: cnn, lstm, bilstm, gru, rnn, gmp, nblr, "
+                                "blend or one a package adds.", ("-m", "--model"))
     model_options: dict[str, Any] = setting(
         help="Model hyper-parameter, e.g. -p units=256 -p epochs=5 (repeatable).",
         flags=("-p", "--model-option"), default_factory=dict)

@@ -1,6 +1,6 @@
 """Sentiment models by name; Keras and scikit-learn are imported only when a model is used."""
 
-from . import convolutional, nblr, recurrent  # noqa: F401  (they register their models)
+from . import blend, convolutional, nblr, recurrent  # noqa: F401  (they register their models)
 from .base import Classifier, models
 from .keras_classifier import register_keras_model
 

@@ -217,8 +217,10 @@ def named_weights(weights: dict[int, float] | None,
 
 
 def metrics_best(row: dict[str, float]) -> dict[str, float]:
-    """What was chosen on validation: the epoch, or C (and the class weighting)."""
-    return {key: value for key, value in row.items() if key in ("epoch", "C", "class_weight")}
+    """What was chosen on validation: the epoch, or C (and the class weighting; a blend's
+    mix and CNN epoch)."""
+    chosen = ("epoch", "C", "class_weight", "mix", "cnn_epoch")
+    return {key: value for key, value in row.items() if key in chosen}
 
 
 def refit(classifier: Classifier, config: TrainConfig, splits: TokenizedSplits,
