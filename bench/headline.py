@@ -74,7 +74,8 @@ def rows() -> list[tuple[str, str, str, str]]:
     hansenti_peer = row_of(peers, peer="hansenti")
     return [
         (f"NSMC, the bundled default model `{default['name']}` {default['version']} (Mecab "
-         f"`nblr`, {default['recipe']}, {default['bytes'] / 1e6:.1f} MB)",
+         f"`{default['config']['model']}`, {default['recipe']}, "
+         f"{default['bytes'] / 1e6:.1f} MB)",
          percent([default["test"]]),
          f"1 seed; {hansenti_peer['scored']['reviews_per_s']:,.0f} reviews/s, "
          f"{hansenti_peer['install_bytes'] / 1e6:,.0f} MB installed", "default_model"),

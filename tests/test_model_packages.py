@@ -155,13 +155,13 @@ def test_serve_publishes_its_schema_with_two_workers(nblr_run):
 def test_numpy_prediction_is_the_scikit_learn_one():
     """nblr predicts with NumPy (the slim install): the same n-grams and probabilities as
     the training path's scikit-learn counts, on the default model's word and character
-    n-grams."""
+    n-grams (its nblr: the default model is a blend)."""
     import numpy as np
 
     from hansenti.inference.predictor import Predictor
 
     predictor = Predictor()
-    classifier = predictor.classifier
+    classifier = getattr(predictor.classifier, "linear", predictor.classifier)
     texts = ["정말 재밌고 감동적인 영화였어요ㅋㅋㅋㅋ", "돈 아깝다 스토리가 산으로 감", "최고",
              "", "배우 연기는 좋은데 각본이 너무 아쉽다 " * 20, "This movie was wonderful"]
     docs = predictor.tokenizer.tokenize_batch(texts)
