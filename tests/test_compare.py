@@ -9,6 +9,7 @@ import pytest
 from hansenti import register_tokenizer
 from hansenti.compare.matrix import (
     DEFAULT_TOKENIZERS,
+    PROFILES,
     TokenizerSpec,
     plan,
 )
@@ -137,3 +138,31 @@ def test_a_sliced_study_is_a_profile_of_its_own():
     small = sliced(quick, 600, ["nsmc", "imdb"])
     assert small.limit == {"nsmc": 600, "imdb": 600} and small.name != quick.name
     assert small.model_options == quick.model_options
+
+
+def test_each_model_is_searched_over_the_options_it_reads():
+    from hansenti.compare.tuning import space_for
+
+    assert {"units", "layers", "pooling", "maxlen", "learning_rate"} <= set(space_for("bilstm"))
+    assert "filters" not in space_for("bilstm") and "units" not in space_for("cnn")
+    assert set(space_for("nblr")) == {"ngram_max"}  # its C is searched inside every fit
+
+
+def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():
+    from dataclasses import replace
+
+    from hansenti.compare.budget import Budget
+    from hansenti.compare.tuning import trial_config
+
+    cells, _ = plan(["nsmc"], ["char"], ["bilstm"], 2, tune=True)
+    assert [(cell.label, cell.seed) for cell in cells] == [
+        ("bilstm", 1), ("bilstm-tuned", 1), ("bilstm", 2), ("bilstm-tuned", 2)]
+    assert cells[1].key == "nsmc/char/bilstm-tuned/seed1"
+    full = PROFILES["full"]
+    settings = {"units": 256, "layers": 2, "maxlen": "p100", "learning_rate": 1e-3}
+    config = replace(cells[3], settings=tuple(settings.items())).config(full)
+    assert config.maxlen == "p100<=160" and config.seed == 2 and config.limit is None
+    assert config.model_options["units"] == 256 and config.model_options["layers"] == 2
+    assert config.model_options["epochs"] == full.tuned_options["epochs"]
+    trial = trial_config(cells[1], full, Budget(trials=8, epochs=4, limit=30_000), settings)
+    assert trial.limit == 30_000 and trial.seed == 1 and trial.model_options["epochs"] == 4

@@ -92,6 +92,35 @@ def test_a_crashed_cell_is_recorded_and_the_rest_finish(local_ray, tiny_profile,
     assert "\n" not in rows["crashing"]["reason"]
 
 
+@pytest.mark.realdata
+def test_a_tuned_study_searches_each_cell_once_on_validation(local_ray, tiny_profile, mirror,
+                                                             tmp_path):
+    pytest.importorskip("keras")
+    matrix = (["nsmc"], ["char"], ["nblr", "cnn"], 1, "tiny", tmp_path / "study")
+    run_study(*matrix, mirror=str(mirror), tune=True, trials=2)
+    rows = {row["model"]: row for row in read_csv(tmp_path / "study" / "results.csv")}
+    assert set(rows) == {"nblr", "cnn", "nblr-tuned", "cnn-tuned"}
+    assert all(row["status"] == "done" for row in rows.values())
+    searches = json.loads((tmp_path / "study" / "study.json").read_text())["searches"]
+    assert set(searches) == {"tuning/nsmc/char/nblr-tuned", "tuning/nsmc/char/cnn-tuned"}
+    for model in ("nblr", "cnn"):
+        search = searches[f"tuning/nsmc/char/{model}-tuned"]
+        assert len(search["trials"]) == 2 and search["cpu_seconds"] > 0
+        scored = [trial for trial in search["trials"] if trial["score"] is not None]
+        best = max(scored, key=lambda trial: trial["score"])
+        assert search["chosen"] == best["settings"]  # chosen on validation
+        assert json.loads(rows[f"{model}-tuned"]["settings"]) == search["chosen"]
+        assert rows[model]["settings"] == ""
+    assert set(searches["tuning/nsmc/char/cnn-tuned"]["chosen"]) >= {"maxlen", "learning_rate",
+                                                                     "filters"}
+    report = (tmp_path / "study" / "report.md").read_text()
+    assert "Fixed settings against tuned" in report
+    saved = tmp_path / "study" / "tuning" / "nsmc" / "char" / "cnn-tuned" / "search.json"
+    stamp = saved.stat().st_mtime_ns
+    run_study(*matrix, mirror=str(mirror), tune=True, trials=2)  # finished: read back
+    assert saved.stat().st_mtime_ns == stamp
+
+
 @pytest.fixture(scope="module")
 def review_folder(tmp_path_factory, mirror):
     """600 real NSMC test reviews as a TSV, and the same rows split over a CSV, a TSV and a
@@ -182,6 +211,7 @@ def test_predict_on_ray_writes_csv_parts(local_ray, review_folder, run_cli, tmp_
 
 @pytest.mark.parametrize("args", [
     ["compare", "--executor", "ray", "--corpus", "nsmc", "-t", "whitespace", "-m", "nblr"],
+    ["compare", "--tune", "--corpus", "nsmc", "-t", "whitespace", "-m", "nblr"],
     ["predict", "--executor", "ray", "--input", "x.csv", "--output", "out"],
 ])
 def test_without_ray_the_executor_says_what_to_install(run_cli, monkeypatch, tmp_path, args):
@@ -191,6 +221,7 @@ def test_without_ray_the_executor_says_what_to_install(run_cli, monkeypatch, tmp
     result = run_cli(*args)
     assert result.exit_code == 2
     assert 'needs Ray: pip install "hansenti[ray]"' in result.stderr
+    assert ("--tune" in args) == result.stderr.startswith("error: --tune")
 
 
 def test_a_folder_needs_the_ray_executor(run_cli, tmp_path):

@@ -28,7 +28,7 @@ SETTINGS_FILE = "study.toml"
 #: the options that define a study, written to its study.toml
 STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id_column",
                   "test_data", "test_fraction", "exclude", "tokenizer", "model", "seeds",
-                  "profile", "limit", "out")
+                  "profile", "limit", "tune", "trials", "out")
 
 
 @click.command("compare")
@@ -53,6 +53,13 @@ STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Train documents per corpus (a stratified slice; test gets a third as "
                    "many) instead of the profile's.")
+@click.option("--tune", is_flag=True,
+              help="Also train each cell with settings searched by Ray Tune on the "
+                   "validation split (the same budget per cell: the profile's trials, "
+                   "epochs and slice); the report sets fixed and tuned side by side.")
+@click.option("--trials", type=click.IntRange(min=1), default=None,
+              help="--tune: configurations tried per (corpus, tokenizer, model) "
+                   "[default: 4 quick, 8 full].")
 @jobs_option
 @executor_options
 @click.option("--cell-cpus", type=click.FloatRange(min=0.1), default=1.0, show_default=True,
@@ -71,7 +78,8 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                     id_column: str | None, test_data: str | None, test_fraction: float | None,
                   exclude: tuple[str, ...],
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
-                    seeds: int | None, profile_name: str, limit: int | None, jobs: int,
+                    seeds: int | None, profile_name: str, limit: int | None, tune: bool,
+                    trials: int | None, jobs: int,
                     executor: str,
                     address: str | None, cell_cpus: float, cell_memory: float | None,
                     cell_gpus: float | None, mlflow_uri: str | None, out_dir: str) -> None:
@@ -82,11 +90,12 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
 
     from ..compare.ray_cells import CellResources
     from ..compare.study import run_study
+    from ..core.ray_cluster import require_ray
 
     if executor == "ray":
-        from ..core.ray_cluster import require_ray
-
         require_ray()
+    if tune:
+        require_ray("--tune")
     if mlflow_uri:
         from ..runs.tracking import check_available
 
@@ -106,7 +115,7 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                        executor=executor, address=address,
                        resources=CellResources(cell_cpus, int(cell_memory * 2**30)
                                                if cell_memory else None, cell_gpus),
-                       limit=limit)
+                       limit=limit, tune=tune, trials=trials)
     write_text(Path(out_dir) / SETTINGS_FILE, tomli_w.dumps(
         settings_of(click.get_current_context(), STUDY_SETTINGS)))
     click.echo(f"report: {report} and {report.with_suffix('.html')}; settings: "

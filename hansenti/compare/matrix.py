@@ -13,6 +13,7 @@ from ..core.errors import HansentiError
 from ..corpora import corpora
 from ..corpora.references import parse_options
 from ..tokenizers.base import tokenizers
+from .budget import Budget
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ class Profile:
     maxlen: dict[str, str]
     #: model options on top of each model's defaults, given to every model that reads them
     model_options: dict[str, Any] = field(default_factory=dict)
+    #: what each (corpus, tokenizer, model) search may spend (``--tune``)
+    tuning: Budget = Budget(trials=4, epochs=3)
+    #: a tuned cell's training on top of its chosen settings: epochs by early stopping
+    tuned_options: dict[str, Any] = field(default_factory=dict)
 
 
 PROFILES = {
@@ -94,14 +99,17 @@ PROFILES = {
         "small nets, up to 3 epochs", seeds=1, limit={"nsmc": 6_000, "imdb": 2_500},
         maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=200"},
         model_options={"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
-                       "units": 64, "filters": 64}),
+                       "units": 64, "filters": 64},
+        tuning=Budget(trials=4, epochs=3), tuned_options={"epochs": 3, "patience": 1}),
     "full": Profile(
         "full", "full corpora; small nets (64-dimensional embeddings, 32 LSTM units, 64 "
         "filters), 2 epochs at learning rate 0.002, the better epoch chosen on validation",
         seeds=3, limit={"nsmc": None, "imdb": None},
         maxlen={"nsmc": "mean+2std<=160", "imdb": "p90<=256"},
         model_options={"epochs": 2, "patience": 1, "learning_rate": 2e-3,
-                       "embedding_dim": 64, "units": 32, "filters": 64}),
+                       "embedding_dim": 64, "units": 32, "filters": 64},
+        tuning=Budget(trials=8, epochs=4, limit=30_000),
+        tuned_options={"epochs": 8, "patience": 2}),
 }
 
 
@@ -115,26 +123,41 @@ class Cell:
     seed: int
     #: a user's files, None for a named corpus
     data: DataSpec | None = None
+    #: trained with the settings its search chose (``--tune``), not the profile's
+    tuned: bool = False
+    #: a tuned cell's chosen settings (model options and ``maxlen``), once searched
+    settings: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Its model as results.csv names it: the model, or ``MODEL-tuned``."""
+        return f"{self.model}-tuned" if self.tuned else self.model
 
     @property
     def key(self) -> str:
         """Its run folder, relative to the study's ``runs/``."""
         slug = "".join(c if c.isalnum() or c in "-_=." else "_" for c in self.tokenizer.label)
-        return f"{self.corpus}/{slug}/{self.model}/seed{self.seed}"
+        return f"{self.corpus}/{slug}/{self.label}/seed{self.seed}"
 
     def config(self, profile: Profile) -> TrainConfig:
-        """The cell's run; of the profile's options, those its model reads."""
+        """The cell's run with the profile's settings; of the profile's options, those its
+        model reads (a tuned cell's chosen settings go on top: :mod:`.tuning`)."""
         from ..models.base import accepted_options
 
         accepted = accepted_options(self.model)
-        options = {key: value for key, value in profile.model_options.items()
+        given = {**profile.model_options, **(profile.tuned_options if self.tuned else {})}
+        options = {key: value for key, value in given.items()
                    if accepted is not None and key in accepted}
+        chosen = dict(self.settings)
+        maxlen = profile.maxlen.get(self.corpus, "mean+2std")
+        if "maxlen" in chosen:  # under the profile's cap
+            _, has_cap, cap = maxlen.partition("<=")
+            maxlen = chosen.pop("maxlen") + (f"<={cap}" if has_cap else "")
         return TrainConfig(corpus=self.corpus,
                            data=self.data,
                            tokenizer=self.tokenizer.name,
                            tokenizer_options=dict(self.tokenizer.options), model=self.model,
-                           model_options=options,
-                           maxlen=profile.maxlen.get(self.corpus, "mean+2std"),
+                           model_options={**options, **chosen}, maxlen=maxlen,
                            limit=profile.limit.get(self.corpus), seed=self.seed)
 
 
@@ -149,12 +172,13 @@ class Skipped:
 
 
 def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
-         seeds: int, data: dict[str, DataSpec] | None = None
+         seeds: int, data: dict[str, DataSpec] | None = None, tune: bool = False
          ) -> tuple[list[Cell], list[Skipped]]:
     """Every runnable cell, seed by seed (an interrupted study has whole seeds of the
     matrix, not whole tokenizers); and the combinations that cannot run
     (a Korean analyser on English text, a backend that is not installed). Unknown names
-    are errors. ``data`` maps the names of users' file corpora to their descriptions."""
+    are errors. ``data`` maps the names of users' file corpora to their descriptions;
+    ``tune`` adds a tuned cell beside each fixed one."""
     from ..models import models
 
     data = data or {}
@@ -169,9 +193,11 @@ def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[
                  else list(standard))
         reasons.update({(corpus, tokenizer): unusable(tokenizer, language) for tokenizer in specs})
     skipped = [Skipped(corpus, tokenizer.label, model, reason)
-               for (corpus, tokenizer), reason in reasons.items() if reason for model in model_names]
-    cells = [Cell(corpus, tokenizer, model, seed, data.get(corpus))
+               for (corpus, tokenizer), reason in reasons.items() if reason
+               for model in model_names]
+    cells = [Cell(corpus, tokenizer, model, seed, data.get(corpus), tuned)
              for seed in range(1, seeds + 1)
+             for tuned in ((False, True) if tune else (False,))
              for (corpus, tokenizer), reason in reasons.items() if not reason
              for model in model_names]
     return cells, skipped

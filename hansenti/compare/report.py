@@ -15,7 +15,8 @@ import pandas as pd
 from ..core import atomic
 from ..core.plots import png_bytes, pyplot
 from .ensembles import ENSEMBLES_FILE
-from .runner import RESULTS_FILE
+from .runner import RESULTS_FILE, RUNS_DIR
+from .tuning import TUNING_DIR
 
 #: a tokenizer's difference from the best is "beyond seed noise" below this paired p-value
 SIGNIFICANCE = 0.05
@@ -232,6 +233,39 @@ def ensemble_rows(ensembles: pd.DataFrame, corpus: str) -> list[list[str]]:
     return rows
 
 
+TUNING_HEADER = ["tokenizer", "model", "fixed (%)", "tuned (%)", "gain (pts)", "trials",
+                 "search CPU min", "tuned cells' train min", "chosen settings"]
+#: what marks a tuned cell's model in results.csv
+TUNED = "-tuned"
+
+
+def tuning_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
+                searches: dict[str, Any]) -> list[list[str]]:
+    """Fixed-setting and tuned test accuracy of each (tokenizer, model) that has both,
+    the gain, and what the search and the tuned cells cost."""
+    rows = []
+    here = summary[summary["corpus"] == corpus].set_index(["tokenizer", "model"])
+    done = results[(results["status"] == "done") & (results["corpus"] == corpus)]
+    for (tokenizer, model), tuned in here.iterrows():
+        if not model.endswith(TUNED) or (tokenizer, model[:-len(TUNED)]) not in here.index:
+            continue
+        fixed = here.loc[(tokenizer, model[:-len(TUNED)])]
+        cells = done[(done["tokenizer"] == tokenizer) & (done["model"] == model)]
+        folder = Path(cells["run_dir"].iloc[0]).parent.relative_to(RUNS_DIR)
+        search = searches.get(f"{TUNING_DIR}/{folder.as_posix()}", {})
+        settings = ", ".join(f"{k}={_setting(v)}" for k, v in search.get("chosen", {}).items())
+        rows.append([tokenizer, model[:-len(TUNED)], accuracy_text(fixed), accuracy_text(tuned),
+                     f"{100 * (tuned['test_accuracy'] - fixed['test_accuracy']):+.2f}",
+                     str(len(search.get("trials", []))),
+                     f"{search.get('cpu_seconds', math.nan) / 60:.1f}",
+                     f"{cells['train_seconds'].sum() / 60:.1f}", settings])
+    return rows
+
+
+def _setting(value: Any) -> str:
+    return f"{value:.2g}" if isinstance(value, float) else str(value)
+
+
 COMPARISON_HEADER = ["model", "tokenizer", "vs best (on val)", "Δ test acc (pts)",
                      "std of Δ", "paired p", "beyond seed noise"]
 
@@ -249,8 +283,10 @@ def html_table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def write_report(out_dir: Path, title: str, footer: list[str]) -> list[Path]:
-    """report.md (+ PNGs beside it) and a self-contained report.html from results.csv."""
+def write_report(out_dir: Path, title: str, footer: list[str],
+                 searches: dict[str, Any] | None = None) -> list[Path]:
+    """report.md (+ PNGs beside it) and a self-contained report.html from results.csv;
+    ``searches``: the tuned cells' searches by folder (study.json's)."""
     results = load_results(out_dir)
     ensembles = (pd.read_csv(out_dir / ENSEMBLES_FILE) if (out_dir / ENSEMBLES_FILE).is_file()
                  else pd.DataFrame())
@@ -282,6 +318,16 @@ def write_report(out_dir: Path, title: str, footer: list[str]) -> list[Path]:
                          markdown_table(COMPARISON_HEADER, comparison), ""]
             page += ["<h3>Tokenizers against the best</h3>", f"<p>{html.escape(note)}</p>",
                      html_table(COMPARISON_HEADER, comparison)]
+        tuned = tuning_rows(summary, results, corpus, searches or {})
+        if tuned:
+            note = ("Each (tokenizer, model) searched on the same budget (Ray Tune: seeded "
+                    "random configurations, ASHA early stopping, validation split only), then "
+                    "trained with every seed; the gain is tuned minus fixed mean test accuracy. "
+                    "Tokenizers compared after tuning: the MODEL-tuned rows above.")
+            markdown += ["### Fixed settings against tuned", "", note, "",
+                         markdown_table(TUNING_HEADER, tuned), ""]
+            page += ["<h3>Fixed settings against tuned</h3>", f"<p>{html.escape(note)}</p>",
+                     html_table(TUNING_HEADER, tuned)]
         combined = ensemble_rows(ensembles, corpus) if not ensembles.empty else []
         if combined:
             note = ("Every cell of a seed combined by `hansenti ensemble` (a logistic "

@@ -25,9 +25,10 @@ log = logging.getLogger("hansenti")
 RUNS_DIR = "runs"
 RESULTS_FILE = "results.csv"
 COLUMNS = ("corpus", "tokenizer", "tokenizer_spec", "model", "seed", "status", "reason",
-           "test_accuracy", "test_f1", "test_macro_f1", "validation_accuracy", "chosen", "tokens_per_doc",
-           "vocab_size", "test_oov_rate", "maxlen", "maxlen_coverage", "parameters",
-           "tokenize_seconds", "seconds_per_epoch", "train_seconds", "run_dir")
+           "test_accuracy", "test_f1", "test_macro_f1", "validation_accuracy", "chosen",
+           "settings", "tokens_per_doc", "vocab_size", "test_oov_rate", "maxlen",
+           "maxlen_coverage", "parameters", "tokenize_seconds", "seconds_per_epoch",
+           "train_seconds", "run_dir")
 
 
 @dataclass
@@ -42,8 +43,9 @@ class CellResult:
     def row(self) -> dict[str, Any]:
         row: dict[str, Any] = {
             "corpus": self.cell.corpus, "tokenizer": self.cell.tokenizer.label,
-            "tokenizer_spec": self.cell.tokenizer.to_text(), "model": self.cell.model,
+            "tokenizer_spec": self.cell.tokenizer.to_text(), "model": self.cell.label,
             "seed": self.cell.seed, "status": self.status, "reason": self.reason,
+            "settings": json.dumps(dict(self.cell.settings)) if self.cell.tuned else None,
             "run_dir": f"{RUNS_DIR}/{self.cell.key}"}
         if self.metrics:
             m = self.metrics

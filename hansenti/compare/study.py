@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,21 +41,28 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
               mirror: str | None = None, jobs: int = 1, command: str = "",
               data: dict[str, DataSpec] | None = None,
               executor: str = "local", address: str | None = None,
-              resources: "CellResources | None" = None, limit: int | None = None) -> Path:
+              resources: "CellResources | None" = None, limit: int | None = None,
+              tune: bool = False, trials: int | None = None) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
     ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
     descriptions. ``executor="ray"`` runs the cells as Ray tasks (on the cluster at
     ``address``, or one started here), each asking for ``resources``. ``limit``: train
-    documents per corpus instead of the profile's."""
+    documents per corpus instead of the profile's. ``tune``: also a tuned cell beside
+    each, its settings searched with Ray Tune (on the same cluster) on the profile's
+    budget (``trials`` per search instead of the profile's)."""
     if profile_name not in PROFILES:
         raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
     profile = sliced(PROFILES[profile_name], limit, corpus_names)
+    if trials:
+        profile = replace(profile, tuning=replace(profile.tuning, trials=trials))
     out_dir = Path(out_dir)
     cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
-                          seeds or profile.seeds, data)
+                          seeds or profile.seeds, data, tune)
     study = open_study(out_dir, profile)
     started, stamp = time.perf_counter(), datetime.now(timezone.utc)
     try:
+        if tune:
+            cells, skipped = searched(cells, skipped, profile, out_dir, mirror, address, study)
         if executor == "ray":
             from .ray_cells import CellResources, run_cells_on_ray
 
@@ -73,6 +81,44 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     return out_dir / "report.md"
 
 
+def searched(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_dir: Path,
+             mirror: str | None, address: str | None,
+             study: dict) -> tuple[list[Cell], list[Skipped]]:
+    """Search each tuned (corpus, tokenizer, model) once, on Ray (resumable); the tuned
+    cells with their chosen settings, those whose search failed as skipped. The
+    searches' records go into ``study["searches"]``."""
+    from ..core.ray_cluster import ray_session
+    from .tuning import search, search_folder
+
+    records = study.setdefault("searches", {})
+    chosen: dict[str, tuple | str] = {}
+    with ray_session(address):
+        for cell in cells:
+            folder = search_folder(out_dir, cell)
+            key = str(folder.relative_to(out_dir))
+            if not cell.tuned or key in chosen:
+                continue
+            try:
+                record = search(cell, profile, profile.tuning, folder, mirror)
+            except HansentiError as error:
+                chosen[key] = str(error)
+                continue
+            records[key] = record
+            atomic.write_json(out_dir / STUDY_FILE, study)
+            chosen[key] = tuple(record["chosen"].items())
+    kept = []
+    for cell in cells:
+        settings = chosen.get(str(search_folder(out_dir, cell).relative_to(out_dir)))
+        if not cell.tuned:
+            kept.append(cell)
+        elif isinstance(settings, tuple):
+            kept.append(replace(cell, settings=settings))
+        elif cell.seed == 1:
+            skipped.append(Skipped(cell.corpus, cell.tokenizer.label, cell.label,
+                                   f"search failed: {settings}"))
+    return kept, skipped
+
+
 def write_study_report(out_dir: Path, profile: Profile, cells: list[Cell],
                        skipped: list[Skipped], study: dict, command: str) -> None:
     """report.md/html of what has finished so far, with how and how long in the footer."""
@@ -86,7 +132,8 @@ def write_study_report(out_dir: Path, profile: Profile, cells: list[Cell],
               f"machine: {platform.machine()}, {os.cpu_count()} cores, CPU only; "
               f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               f"command: {command or '(library call)'}"]
-    write_report(out_dir, f"Tokenization study ({profile.name})", footer)
+    write_report(out_dir, f"Tokenization study ({profile.name})", footer,
+                 study.get("searches"))
 
 
 def open_study(out_dir: Path, profile: Profile) -> dict:

@@ -21,12 +21,15 @@ INSTALL_HINT = 'pip install "hansenti[ray]"'
 CARRIED_ENVIRONMENT = ("KERAS_BACKEND",)
 
 
-def require_ray() -> ModuleType:
-    """The ``ray`` module, or a one-line error saying how to install it."""
+def require_ray(purpose: str = "--executor ray") -> ModuleType:
+    """The ``ray`` module (with Ray Tune for ``--tune``), or a one-line error saying how to
+    install it."""
     try:
         import ray
+        if purpose == "--tune":
+            import ray.tune  # noqa: F401
     except ImportError:
-        raise HansentiError(f"--executor ray needs Ray: {INSTALL_HINT}") from None
+        raise HansentiError(f"{purpose} needs Ray: {INSTALL_HINT}") from None
     return ray
 
 

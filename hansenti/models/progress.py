@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import keras
@@ -23,6 +25,21 @@ from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
 from .saving import save_model
 
 log = logging.getLogger("hansenti")
+
+#: called after each validated epoch is committed, with its history row and the name of
+#: the validation score that chooses epochs (a tuner's report); see :func:`listening`
+Listener = Callable[[dict[str, float], str], None]
+_listeners: list[Listener] = []
+
+
+@contextmanager
+def listening(listener: Listener) -> Iterator[None]:
+    """Call ``listener`` after every validated epoch trained inside the block."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
 
 
 class EpochProgress(keras.callbacks.Callback):
@@ -83,6 +100,9 @@ class EpochProgress(keras.callbacks.Callback):
         self.history.append(row)
         atomic.write_json(self.history_path, self.history)  # the epoch's commit point
         failpoint("train.epoch_committed")
+        if self.validated:
+            for listener in list(_listeners):
+                listener(row, self.monitor)
         keep = {self.model_path(len(self.history)), self.chosen_path}
         for stale in self.workdir.glob("epoch-*.keras"):
             if stale not in keep:

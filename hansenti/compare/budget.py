@@ -1,0 +1,19 @@
+"""What each cell's hyper-parameter search may spend (``hansenti compare --tune``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The same for every (corpus, tokenizer, model) of a study."""
+
+    #: configurations sampled and trained
+    trials: int
+    #: the most epochs a trial trains (ASHA stops most of them earlier)
+    epochs: int
+    #: train documents per corpus the trials see (a stratified slice); None: the profile's
+    limit: int | None = None
+    #: CPUs each trial asks Ray for
+    cpus: float = 1.0

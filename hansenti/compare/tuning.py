@@ -1,0 +1,191 @@
+"""Tuning a study's cells with Ray Tune, every (corpus, tokenizer, model) on the same budget.
+
+A search samples its trials (seeded random search) from one space of the settings that
+interact with token granularity — embedding size, units, layers, pooling, filters, batch
+size, learning rate, dropout, the length cut (up to whole reviews) — for the options the
+model reads; each trial trains on a stratified slice of train with the study's first
+seed, reports validation after every epoch, and ASHA stops the weak ones early. The
+trial with the best validation score at any epoch gives the settings; test plays no part
+(trials are given no test split). The tuned cell then trains on the profile's data with
+every seed of the study, its epoch chosen on validation by early stopping.
+
+Searches run on Ray (a local session on this machine's cores, or ``--address``'s
+cluster), are kept under the study's ``tuning/`` folder and are resumable: a finished
+search is read back (``search.json``), an interrupted one is restored by Ray Tune.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import redirect_stdout
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from ..core import atomic
+from ..core.config import TrainConfig
+from ..core.errors import HansentiError
+from .budget import Budget
+from .matrix import Cell, Profile
+
+log = logging.getLogger("hansenti")
+
+SEARCH_FILE = "search.json"
+TUNING_DIR = "tuning"
+#: the choices of each tuned option (``loguniform``/``uniform``: a range); a model's
+#: search covers those it reads
+SPACE: dict[str, tuple[str, tuple]] = {
+    "embedding_dim": ("choice", (64, 128, 256)),
+    "units": ("choice", (64, 128, 256)),
+    "layers": ("choice", (1, 2)),
+    "pooling": ("choice", ("last", "max")),
+    "filters": ("choice", (64, 128, 256)),
+    "batch_size": ("choice", (32, 64, 128, 256)),
+    "learning_rate": ("loguniform", (3e-4, 3e-3)),
+    "dropout": ("uniform", (0.2, 0.5)),
+    "ngram_max": ("choice", (1, 2, 3, 4)),
+}
+#: length cuts tried (``p100``: whole reviews), under the profile's cap for the corpus
+MAXLEN_CHOICES = ("mean+2std", "p99", "p100")
+#: ASHA: every trial gets this many epochs before it can be stopped; then halves
+GRACE_EPOCHS, REDUCTION = 1, 2
+
+
+def space_for(model: str) -> dict[str, tuple[str, tuple]]:
+    """The tuned options of ``model`` (those it reads), plus the length cut for models
+    over token ids."""
+    from ..models.base import accepted_options
+
+    accepted = accepted_options(model) or ()
+    space = {name: choices for name, choices in SPACE.items() if name in accepted}
+    if "epochs" in accepted:  # a network over padded ids
+        space["maxlen"] = ("choice", MAXLEN_CHOICES)
+    return space
+
+
+def sampled(space: dict[str, tuple[str, tuple]]) -> dict[str, Any]:
+    """Ray Tune's param_space for ``space``."""
+    from ray import tune
+
+    kinds = {"choice": lambda values: tune.choice(list(values)),
+             "loguniform": lambda bounds: tune.loguniform(*bounds),
+             "uniform": lambda bounds: tune.uniform(*bounds)}
+    return {name: kinds[kind](values) for name, (kind, values) in space.items()}
+
+
+def trial_config(cell: Cell, profile: Profile, budget: Budget,
+                 settings: dict[str, Any]) -> TrainConfig:
+    """A trial of ``cell``'s search: ``settings`` on the study's first seed, the budget's
+    slice and epochs (ASHA, not patience, stops a trial)."""
+    config = replace(cell, settings=tuple(settings.items())).config(profile)
+    options = dict(config.model_options)
+    if "maxlen" in settings:  # a network trained by epochs
+        options.update(epochs=budget.epochs, patience=budget.epochs)
+    limits = [limit for limit in (budget.limit, config.limit) if limit]
+    return replace(config, seed=1, limit=min(limits) if limits else None,
+                   model_options=options)
+
+
+def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Budget,
+              root: str, mirror: str | None, context: dict[str, Any]) -> None:
+    """One trial, inside a Ray worker: train with ``settings`` on train alone (no test
+    split) and report the validation score after each epoch."""
+    from ray import tune
+
+    from ..core.ray_cluster import enter_task
+    from ..runs.folder import RunDir
+    from ..training.splits import labelled_data
+    from ..training.trainer import train
+
+    enter_task(context, budget.cpus)
+    config = trial_config(cell, profile, budget, settings)
+    run_dir = Path(root) / "trials" / tune.get_context().get_trial_id()
+    run = RunDir(run_dir)
+    if run.finished:  # trained before an interruption, not yet recorded by Tune
+        tune.report({"score": run.metrics()["validation"]["score"], "epoch": budget.epochs})
+        return
+    data = replace(labelled_data(config, mirror), test=[])
+
+    def report(row: dict[str, float], monitor: str) -> None:
+        tune.report({"score": row[monitor], "epoch": row["epoch"]})
+
+    from ..models.progress import listening
+
+    with listening(report):
+        metrics = train(config, run_dir, resume=run.config_path.is_file(), mirror=mirror,
+                        data=data)
+    if "maxlen" not in settings:  # one fit, no epochs (nblr): its validation score once
+        tune.report({"score": metrics["validation"]["score"], "epoch": 1})
+
+
+def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
+           mirror: str | None) -> dict[str, Any]:
+    """``cell``'s search (run, restored or read back): its trials, cost and choice."""
+    done = folder / SEARCH_FILE
+    if done.is_file():
+        return json.loads(done.read_text(encoding="utf-8"))
+    from ray import tune
+    from ray.tune.schedulers import ASHAScheduler
+    from ray.tune.search.basic_variant import BasicVariantGenerator
+
+    from ..core.ray_cluster import task_context
+
+    space = space_for(cell.model)
+    trainable = tune.with_resources(
+        tune.with_parameters(run_trial, cell=replace(cell, tuned=False, seed=1),
+                             profile=profile, budget=budget, root=str(folder.resolve()),
+                             mirror=mirror, context=task_context()),
+        {"cpu": budget.cpus})
+    storage = (folder / "ray").resolve()
+    started = time.perf_counter()
+    if tune.Tuner.can_restore(storage / "search"):
+        log.info("resuming the search of %s", folder)
+        tuner = tune.Tuner.restore(str(storage / "search"), trainable, resume_errored=True)
+    else:
+        tuner = tune.Tuner(
+            trainable, param_space=sampled(space),
+            tune_config=tune.TuneConfig(
+                metric="score", mode="max", num_samples=budget.trials, reuse_actors=True,
+                search_alg=BasicVariantGenerator(random_state=budget.trials),
+                scheduler=ASHAScheduler(time_attr="epoch", max_t=max(budget.epochs, 1),
+                                        grace_period=GRACE_EPOCHS,
+                                        reduction_factor=REDUCTION)),
+            run_config=tune.RunConfig(name="search", storage_path=str(storage), verbose=0))
+    folder.mkdir(parents=True, exist_ok=True)
+    log.info("searching %s: %d trials of up to %d epochs", folder, budget.trials,
+             budget.epochs)
+    with open(folder / "tune.log", "a", encoding="utf-8") as sink, redirect_stdout(sink):
+        grid = tuner.fit()  # Ray Tune's tables go to the search's tune.log
+    trials = [{"settings": result.config, "score": best_score(result),
+               "epochs": int(result.metrics.get("epoch", 0)),
+               "seconds": float(result.metrics.get("time_total_s", 0.0)),
+               "error": str(result.error).splitlines()[0] if result.error else None}
+              for result in grid]
+    scored = [trial for trial in trials if trial["score"] is not None]
+    if not scored:
+        raise HansentiError(f"every trial of {folder} failed: "
+                            f"{trials[0]['error'] if trials else 'no trial ran'}")
+    chosen = max(scored, key=lambda trial: trial["score"])
+    record = {"space": {name: [kind, list(values)] for name, (kind, values) in space.items()},
+              "budget": asdict(budget), "search": "random (seeded), ASHA "
+              f"(grace {GRACE_EPOCHS} epoch, reduction {REDUCTION})",
+              "trials": trials, "chosen": chosen["settings"], "score": chosen["score"],
+              "cpu_seconds": budget.cpus * sum(trial["seconds"] for trial in trials),
+              "wall_seconds": time.perf_counter() - started}
+    atomic.write_json(done, record)
+    return record
+
+
+def best_score(result: Any) -> float | None:
+    """A trial's best validation score at any epoch it reported."""
+    frame = result.metrics_dataframe
+    if frame is None or "score" not in frame or frame["score"].dropna().empty:
+        return None
+    return float(frame["score"].max())
+
+
+def search_folder(out_dir: Path, cell: Cell) -> Path:
+    """Where ``cell``'s search lives: one per (corpus, tokenizer, model), for every seed."""
+    return out_dir / TUNING_DIR / Path(cell.key).parent
