@@ -147,7 +147,7 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
         tuner = tune.Tuner(
             trainable, param_space=sampled(space),
             tune_config=tune.TuneConfig(
-                metric="score", mode="max", num_samples=budget.trials, reuse_actors=True,
+                metric="score", mode="max", num_samples=budget.trials,
                 search_alg=BasicVariantGenerator(random_state=budget.trials),
                 scheduler=ASHAScheduler(time_attr="epoch", max_t=max(budget.epochs, 1),
                                         grace_period=GRACE_EPOCHS,
