@@ -79,29 +79,27 @@ class BlendClassifier(Classifier):
         super().set_task(n_classes, metric)
         self.linear.set_task(n_classes, metric)
 
-    def trained_network(self, fit: bool, docs: Documents, labels: np.ndarray, workdir: Path,
-                        vocab: Vocab, valid: tuple[Documents, np.ndarray] | None,
-                        epochs: int | None = None) -> list[dict[str, float]]:
-        """Train the CNN (Keras) and keep its weights for the NumPy forward pass."""
+    def network(self) -> Any:
+        """An untrained CNN (a Keras classifier: training imports Keras) for this task."""
         network = models.get("cnn")(self.network_config)
         network.set_task(self.n_classes, self.metric)
-        if fit:
-            history = network.fit(docs, labels, *valid, workdir, vocab)
-        else:
-            history = network.refit(docs, labels, workdir, vocab, {"epoch": epochs})
+        return network
+
+    def keep(self, network: Any, vocab: Vocab) -> None:
+        """Keep a trained CNN's weights for the NumPy forward pass."""
         self.cnn = NumpyCNN(ConvolutionWeights.from_keras(
             network.model, network.maxlen, self.network_config.padding,
             self.network_config.truncating, network.long_documents), vocab)
-        return history
 
     def fit(self, fit_docs: Documents, fit_labels: np.ndarray, valid_docs: Documents,
             valid_labels: np.ndarray, workdir: Path, vocab: Vocab) -> list[dict[str, float]]:
         key = f"val_{self.metric}"
         linear_best = max(self.linear.fit(fit_docs, fit_labels, valid_docs, valid_labels,
                                           workdir / "nblr", vocab), key=lambda row: row[key])
-        network_best = max(self.trained_network(True, fit_docs, fit_labels, workdir / "cnn",
-                                                vocab, (valid_docs, valid_labels)),
-                           key=lambda row: row[key])
+        network = self.network()
+        network_best = max(network.fit(fit_docs, fit_labels, valid_docs, valid_labels,
+                                       workdir / "cnn", vocab), key=lambda row: row[key])
+        self.keep(network, vocab)
         linear, network = self.linear.predict_proba(valid_docs), self.cnn.predict_proba(
             valid_docs)
         history = []
@@ -118,8 +116,9 @@ class BlendClassifier(Classifier):
     def refit(self, docs: Documents, labels: np.ndarray, workdir: Path, vocab: Vocab,
               chosen: dict[str, float]) -> list[dict[str, float]]:
         self.linear.refit(docs, labels, workdir / "nblr", vocab, chosen)
-        self.trained_network(False, docs, labels, workdir / "cnn", vocab, None,
-                             int(chosen["cnn_epoch"]))
+        network = self.network()
+        network.refit(docs, labels, workdir / "cnn", vocab, {"epoch": int(chosen["cnn_epoch"])})
+        self.keep(network, vocab)
         self.mix = chosen["mix"]
         return [{"mix": self.mix, "C": chosen["C"], "class_weight": chosen["class_weight"],
                  "cnn_epoch": chosen["cnn_epoch"]}]
