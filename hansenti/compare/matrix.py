@@ -100,7 +100,8 @@ PROFILES = {
         maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=200"},
         model_options={"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
                        "units": 64, "filters": 64},
-        tuning=Budget(trials=4, epochs=3), tuned_options={"epochs": 3, "patience": 1}),
+        tuning=Budget(trials=4, epochs=2, limit=2_000),
+        tuned_options={"epochs": 3, "patience": 1}),
     "full": Profile(
         "full", "full corpora; small nets (64-dimensional embeddings, 32 LSTM units, 64 "
         "filters), 2 epochs at learning rate 0.002, the better epoch chosen on validation",

@@ -170,7 +170,7 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     trials = [{"settings": result.config, "score": best_score(result),
                "epochs": int(result.metrics.get("epoch", 0)),
                "seconds": float(result.metrics.get("time_total_s", 0.0)),
-               "error": str(result.error).splitlines()[0] if result.error else None}
+               "error": error_line(result.error)}
               for result in grid]
     scored = [trial for trial in trials if trial["score"] is not None]
     if not scored:
@@ -185,6 +185,14 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
               "wall_seconds": time.perf_counter() - started}
     atomic.write_json(done, record)
     return record
+
+
+def error_line(error: BaseException | None) -> str | None:
+    """A failed trial's exception in one line (the last of Ray's report)."""
+    if error is None:
+        return None
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[-1] if lines else type(error).__name__
 
 
 def best_score(result: Any) -> float | None:
