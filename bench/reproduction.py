@@ -83,7 +83,10 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
 
     import pandas as pd
 
+    from hansenti.compare.matrix import TUNED_SUFFIX
+    from hansenti.compare.runner import RUNS_DIR
     from hansenti.compare.study import STUDY_FILE, run_study
+    from hansenti.compare.tuning import search_key
 
     tokenizers = args.only or list(PEER)
     folder = args.study or RUNS / "reproduction" / ("study" + (
@@ -98,7 +101,7 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
         peer = PEER[tokenizer]
         row = {"tokenizer": tokenizer, "peer": peer, "peer_selection": "test, one seed",
                "selection": "validation"}
-        for model, setting in (("bilstm-tuned", "tuned"), ("bilstm", "fixed")):
+        for model, setting in (("bilstm" + TUNED_SUFFIX, "tuned"), ("bilstm", "fixed")):
             cells = results[(results["tokenizer"] == tokenizer) & (results["model"] == model)
                             & (results["status"] == "done")]
             values = [100 * value for value in cells.sort_values("seed")["test_accuracy"]]
@@ -107,7 +110,11 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
             std = statistics.stdev(values) if len(values) > 1 else None
             row[setting] = {"mean": mean, "std": std, "seeds": len(values), "values": values,
                             "train_seconds": float(cells["train_seconds"].sum())}
-        search = study.get("searches", {}).get(f"tuning/nsmc/{tokenizer}/bilstm-tuned", {})
+        tuned_runs = results[(results["tokenizer"] == tokenizer)
+                             & (results["model"] == "bilstm" + TUNED_SUFFIX)]["run_dir"]
+        search = (study.get("searches", {}).get(search_key(
+            Path(tuned_runs.iloc[0]).relative_to(RUNS_DIR).as_posix()), {})
+            if len(tuned_runs) else {})
         row["search"] = {"chosen": search.get("chosen"), "trials": len(search.get("trials", [])),
                          "cpu_seconds": search.get("cpu_seconds")}
         tuned = row["tuned"]["mean"]

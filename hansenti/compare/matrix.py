@@ -15,6 +15,9 @@ from ..corpora.references import parse_options
 from ..tokenizers.base import tokenizers
 from .budget import Budget
 
+#: what marks a tuned cell's model in its run folder and in results.csv (``cnn-tuned``)
+TUNED_SUFFIX = "-tuned"
+
 
 @dataclass(frozen=True)
 class TokenizerSpec:
@@ -132,7 +135,7 @@ class Cell:
     @property
     def label(self) -> str:
         """Its model as results.csv names it: the model, or ``MODEL-tuned``."""
-        return f"{self.model}-tuned" if self.tuned else self.model
+        return self.model + TUNED_SUFFIX if self.tuned else self.model
 
     @property
     def key(self) -> str:

@@ -15,8 +15,9 @@ import pandas as pd
 from ..core import atomic
 from ..core.plots import png_bytes, pyplot
 from .ensembles import ENSEMBLES_FILE
+from .matrix import TUNED_SUFFIX
 from .runner import RESULTS_FILE, RUNS_DIR
-from .tuning import TUNING_DIR
+from .tuning import search_key
 
 #: a tokenizer's difference from the best is "beyond seed noise" below this paired p-value
 SIGNIFICANCE = 0.05
@@ -235,8 +236,6 @@ def ensemble_rows(ensembles: pd.DataFrame, corpus: str) -> list[list[str]]:
 
 TUNING_HEADER = ["tokenizer", "model", "fixed (%)", "tuned (%)", "gain (pts)", "trials",
                  "search CPU min", "tuned cells' train min", "chosen settings"]
-#: what marks a tuned cell's model in results.csv
-TUNED = "-tuned"
 
 
 def tuning_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
@@ -247,14 +246,15 @@ def tuning_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
     here = summary[summary["corpus"] == corpus].set_index(["tokenizer", "model"])
     done = results[(results["status"] == "done") & (results["corpus"] == corpus)]
     for (tokenizer, model), tuned in here.iterrows():
-        if not model.endswith(TUNED) or (tokenizer, model[:-len(TUNED)]) not in here.index:
+        fixed_model = model.removesuffix(TUNED_SUFFIX)
+        if fixed_model == model or (tokenizer, fixed_model) not in here.index:
             continue
-        fixed = here.loc[(tokenizer, model[:-len(TUNED)])]
+        fixed = here.loc[(tokenizer, fixed_model)]
         cells = done[(done["tokenizer"] == tokenizer) & (done["model"] == model)]
-        folder = Path(cells["run_dir"].iloc[0]).parent.relative_to(RUNS_DIR)
-        search = searches.get(f"{TUNING_DIR}/{folder.as_posix()}", {})
+        search = searches.get(search_key(
+            Path(cells["run_dir"].iloc[0]).relative_to(RUNS_DIR).as_posix()), {})
         settings = ", ".join(f"{k}={_setting(v)}" for k, v in search.get("chosen", {}).items())
-        rows.append([tokenizer, model[:-len(TUNED)], accuracy_text(fixed), accuracy_text(tuned),
+        rows.append([tokenizer, fixed_model, accuracy_text(fixed), accuracy_text(tuned),
                      f"{100 * (tuned['test_accuracy'] - fixed['test_accuracy']):+.2f}",
                      str(len(search.get("trials", []))),
                      f"{search.get('cpu_seconds', math.nan) / 60:.1f}",

@@ -88,18 +88,17 @@ def searched(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_di
     cells with their chosen settings, those whose search failed as skipped. The
     searches' records go into ``study["searches"]``."""
     from ..core.ray_cluster import ray_session
-    from .tuning import search, search_folder
+    from .tuning import search, search_key
 
     records = study.setdefault("searches", {})
     chosen: dict[str, tuple | str] = {}
     with ray_session(address):
         for cell in cells:
-            folder = search_folder(out_dir, cell)
-            key = str(folder.relative_to(out_dir))
+            key = search_key(cell.key)
             if not cell.tuned or key in chosen:
                 continue
             try:
-                record = search(cell, profile, profile.tuning, folder, mirror)
+                record = search(cell, profile, profile.tuning, out_dir / key, mirror)
             except HansentiError as error:
                 chosen[key] = str(error)
                 continue
@@ -108,7 +107,7 @@ def searched(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_di
             chosen[key] = tuple(record["chosen"].items())
     kept = []
     for cell in cells:
-        settings = chosen.get(str(search_folder(out_dir, cell).relative_to(out_dir)))
+        settings = chosen.get(search_key(cell.key))
         if not cell.tuned:
             kept.append(cell)
         elif isinstance(settings, tuple):

@@ -21,7 +21,7 @@ import logging
 import time
 from contextlib import redirect_stdout
 from dataclasses import asdict, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from ..core import atomic
@@ -203,6 +203,8 @@ def best_score(result: Any) -> float | None:
     return float(frame["score"].max())
 
 
-def search_folder(out_dir: Path, cell: Cell) -> Path:
-    """Where ``cell``'s search lives: one per (corpus, tokenizer, model), for every seed."""
-    return out_dir / TUNING_DIR / Path(cell.key).parent
+def search_key(cell_key: str) -> str:
+    """Where the search of the cell keyed ``cell_key`` (``nsmc/char/cnn-tuned/seed1``) lives
+    in a study, and its key in study.json: one per (corpus, tokenizer, model), for every
+    seed (``tuning/nsmc/char/cnn-tuned``)."""
+    return f"{TUNING_DIR}/{PurePosixPath(cell_key).parent}"
