@@ -20,6 +20,7 @@ import numpy as np
 from ..core import atomic
 from ..core.errors import HansentiError, RunDirError
 from ..tokenizers.vocab import PAD_ID, Vocab
+from .keras_classifier import padded_lengths
 
 if TYPE_CHECKING:
     import keras
@@ -132,10 +133,9 @@ class NumpyCNN:
 
     def scored_length(self, length: int) -> int:
         """How long a document of ``length`` tokens is once padded (as KerasClassifier)."""
-        maxlen = self.weights.maxlen
-        if length <= maxlen or self.weights.long_documents == "cut":
-            return maxlen
-        return maxlen * 2 ** int(np.ceil(np.log2(length / maxlen)))
+        if self.weights.long_documents == "cut":
+            return self.weights.maxlen
+        return int(padded_lengths(np.array([length]), self.weights.maxlen)[0])
 
     def local_ids(self, doc: Sequence[str]) -> tuple[list[int], int]:
         """The ids of ``doc`` as scored, with as much padding as a window can reach into

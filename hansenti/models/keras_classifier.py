@@ -45,6 +45,13 @@ ENCODING_FILE = "encoding.json"
 Builder = Callable[[NetworkOptions, int, int, int], "keras.Model"]
 
 
+def padded_lengths(lengths: np.ndarray, maxlen: int) -> np.ndarray:
+    """How long documents of ``lengths`` tokens are padded to when scored whole: the
+    power-of-two multiple of ``maxlen`` that holds them (few shapes, each a trace; short
+    documents exactly as in training)."""
+    return maxlen * 2 ** np.ceil(np.log2(np.maximum(lengths, maxlen) / maxlen)).astype(int)
+
+
 def output_layer(classes: int) -> "keras.layers.Dense":
     """P(class 1) for two classes (binary cross-entropy), else a softmax over ``classes``."""
     import keras
@@ -201,10 +208,7 @@ class KerasClassifier(Classifier):
             return self.scored(self.encode(docs))
         if self.model.input_shape[1] is not None:
             return self.windowed(docs)
-        # documents padded to the power-of-two multiple of maxlen that holds them: few
-        # shapes (each is a trace), short documents exactly as in training
-        buckets = self.maxlen * 2 ** np.ceil(np.log2(np.maximum(lengths, self.maxlen)
-                                                     / self.maxlen)).astype(int)
+        buckets = padded_lengths(lengths, self.maxlen)
         result = np.zeros((len(docs), self.n_classes), dtype=np.float32)
         for bucket in np.unique(buckets):
             rows = np.flatnonzero(buckets == bucket)
