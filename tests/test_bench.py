@@ -37,6 +37,8 @@ TINY = {
     "self_training": (["--limit", "600", "--unlabelled", "300", "--seeds", "1", "--only",
                        "nsmc"], "self_training-partial.json"),
     "embeddings": (["--limit", "600", "--only", "nsmc-mecab-cnn"], "embeddings-partial.json"),
+    "contextual": (["--limit", "600", "--only", "nsmc-mecab-cnn", "--seeds", "1",
+                    "--variants", "word2vec,elmo"], "contextual-partial.json"),
     "own_data": (["--limit", "600", "--only", "binary-mecab-nblr"], "own_data-partial.json"),
     "scaling": (["--limit", "300", "--only", "mecab"], "scaling-partial.json"),
     "ray_executor": (["--skip-study", "--limit", "2000"], "ray_executor-partial.json"),

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..corpora.references import open_tokenizer
+from ..embeddings.contextual import BiLMConfig
 from ..embeddings.training import EmbeddingConfig
 from .options import (
     code_option,
@@ -19,11 +20,13 @@ from .options import (
 
 #: the defaults of every option, shown in --help
 DEFAULTS = EmbeddingConfig()
+BILM_DEFAULTS = BiLMConfig()
 
 
 @click.group("embed")
 def embed_group() -> None:
-    """Train word2vec/fastText vectors on unlabelled reviews, inspect and export them."""
+    """Train word2vec/fastText vectors or an ELMo biLM on unlabelled reviews, inspect and
+    export them."""
 
 
 @embed_group.command("train")
@@ -37,15 +40,27 @@ def embed_group() -> None:
 @click.option("-t", "--tokenizer", default=DEFAULTS.tokenizer, show_default=True,
               help="Tokenizer name, or a saved tokenizer folder (e.g. RUN/tokenizer).")
 @tokenizer_options_option
-@click.option("--algo", type=click.Choice(["word2vec", "fasttext"]), default=DEFAULTS.algo,
-              show_default=True)
-@click.option("--dim", type=click.IntRange(min=2), default=DEFAULTS.dim, show_default=True)
+@click.option("--algo", type=click.Choice(["word2vec", "fasttext", "elmo"]),
+              default=DEFAULTS.algo, show_default=True,
+              help="elmo: a bidirectional LSTM language model over character-aware token "
+                   "inputs, for classifiers' -p contextual=FOLDER.")
+@click.option("--dim", type=click.IntRange(min=2), default=None,
+              help=f"Vector size (default {DEFAULTS.dim}); for elmo the LSTM units per "
+                   f"direction (default {BILM_DEFAULTS.units}).")
 @click.option("--window", type=click.IntRange(min=1), default=DEFAULTS.window,
               show_default=True)
 @click.option("--min-count", type=click.IntRange(min=1), default=DEFAULTS.min_count,
               show_default=True)
-@click.option("--epochs", type=click.IntRange(min=1), default=DEFAULTS.epochs,
-              show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help=f"Passes over the text (default {DEFAULTS.epochs}; elmo "
+                   f"{BILM_DEFAULTS.epochs}). Running an elmo command again continues its "
+                   "training: from where an interrupted run stopped, or with more epochs.")
+@click.option("--layers", type=click.IntRange(min=1, max=8), default=BILM_DEFAULTS.layers,
+              show_default=True, help="elmo: LSTM layers per direction.")
+@click.option("--vocab-size", type=click.IntRange(min=100), default=BILM_DEFAULTS.vocab_size,
+              show_default=True, help="elmo: the most frequent tokens the softmax predicts.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=BILM_DEFAULTS.batch_size,
+              show_default=True, help="elmo: pieces of up to 64 tokens per batch.")
 @click.option("--cbow", is_flag=True, help="CBOW instead of skip-gram (faster, a bit worse).")
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None,
@@ -56,19 +71,30 @@ def embed_group() -> None:
                    "embeddings/CORPUS-TOKENIZER-ALGODIM).")
 @overwrite_option
 def train_command(mirror: str | None, source: str, tokenizer: str,
-                  tokenizer_options: dict, algo: str, dim: int, window: int,
-                  min_count: int, epochs: int, cbow: bool, seed: int, limit: int | None,
+                  tokenizer_options: dict, algo: str, dim: int | None, window: int,
+                  min_count: int, epochs: int | None, layers: int, vocab_size: int,
+                  batch_size: int, cbow: bool, seed: int, limit: int | None,
                   jobs: int, out: str | None, overwrite: bool) -> None:
     """Pre-train vectors; writes vectors.bin and vectors.txt (word2vec binary and text) and
-    embedding.json."""
+    embedding.json; for elmo bilm.json and bilm.npz."""
     from ..embeddings import train_embeddings
 
     ready = open_tokenizer(tokenizer, tokenizer_options)
+    slug = str(source).replace(":", "-").replace("+", "-")
+    if algo == "elmo":
+        train_elmo(BiLMConfig(source=source, tokenizer=ready.name,
+                              tokenizer_options=tokenizer_options,
+                              units=dim or BILM_DEFAULTS.units, layers=layers,
+                              vocab_size=vocab_size, batch_size=batch_size,
+                              epochs=epochs or BILM_DEFAULTS.epochs, seed=seed, limit=limit),
+                   Path(out or f"embeddings/{slug}-{ready.name}-elmo"), mirror, jobs, ready,
+                   overwrite)
+        return
+    dim, epochs = dim or DEFAULTS.dim, epochs or DEFAULTS.epochs
     config = EmbeddingConfig(source=source, tokenizer=ready.name,
                              tokenizer_options=tokenizer_options, algo=algo,
                              dim=dim, window=window, min_count=min_count, epochs=epochs,
                              skipgram=not cbow, seed=seed, limit=limit)
-    slug = str(source).replace(":", "-").replace("+", "-")
     out_dir = Path(out or f"embeddings/{slug}-{ready.name}-{algo}{dim}")
     result = train_embeddings(config, out_dir, mirror=mirror, jobs=jobs, tokenizer=ready,
                               overwrite=overwrite)
@@ -76,6 +102,21 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
     click.echo(f"{out_dir}: {meta['vocab_size']:,} words x {meta['dim']} from "
                f"{meta['documents']:,} documents ({meta['tokens']:,} tokens) in "
                f"{meta['seconds']['train']:.0f} s")
+
+
+def train_elmo(config: BiLMConfig, out_dir: Path, mirror: str | None, jobs: int,
+               tokenizer, overwrite: bool) -> None:
+    """Pre-train (or continue) a biLM and say what it cost."""
+    from ..training.language_model import train_bilm
+
+    meta = train_bilm(config, out_dir, mirror=mirror, jobs=jobs, tokenizer=tokenizer,
+                      overwrite=overwrite).metadata
+    last = meta["history"][-1]
+    click.echo(f"{out_dir}: biLM {config.layers} x {config.units} units per direction, "
+               f"{meta['output_vocab']:,} words, from {meta['documents']:,} documents "
+               f"({meta['tokens']:,} tokens) in {meta['seconds']['train'] / 60:.0f} min; "
+               f"held-out perplexity {meta['heldout_perplexity']:.1f}, "
+               f"{last['tokens_per_s']:,.0f} tokens/s")
 
 
 @embed_group.command("similar")

@@ -50,6 +50,9 @@ class NetworkOptions:
     batch_size: int = bounded(256, low=1)
     epochs: int = bounded(8, low=1)
     patience: int = bounded(2, low=0)
+    #: a biLM folder (hansenti embed train --algo elmo) whose layers, mixed by learned
+    #: weights, are concatenated with the token embedding ("": none)
+    contextual: str = bounded("")
 
 
 @dataclass(frozen=True)

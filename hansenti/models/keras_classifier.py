@@ -32,6 +32,8 @@ from .saving import save_model
 if TYPE_CHECKING:
     import keras
 
+    from ..embeddings.contextual import PretrainedBiLM
+
 log = logging.getLogger("hansenti")
 
 MODEL_FILE = "model.keras"
@@ -85,6 +87,13 @@ class KerasClassifier(Classifier):
         self.model: keras.Model | None = None
         self.initial_embeddings: np.ndarray | None = None
         self.embeddings_report: dict[str, Any] | None = None
+        #: the pre-trained biLM of ``-p contextual=``, checked before any work
+        self.bilm: PretrainedBiLM | None = None
+        if self.options.contextual:
+            from ..embeddings.contextual import PretrainedBiLM
+
+            self.bilm = PretrainedBiLM.load(self.options.contextual)
+            self.bilm.check_tokenizer(config.tokenizer)
 
     # --- encoding -----------------------------------------------------------------------
     def encode(self, docs: Documents, length: int | None = None) -> np.ndarray:
@@ -194,6 +203,11 @@ class KerasClassifier(Classifier):
             layer = embedding_layer(model, len(self.vocab))
             layer.set_weights([self.initial_embeddings])
             layer.trainable = not self.config.freeze_embeddings
+        if self.bilm is not None:
+            from ..embeddings.contextual import with_contextual
+
+            model = with_contextual(model, embedding_layer(model, len(self.vocab)), self.bilm,
+                                    self.vocab)
         binary = self.n_classes == 2
         model.compile(optimizer=keras.optimizers.Adam(self.options.learning_rate),
                       loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
@@ -273,6 +287,10 @@ class KerasClassifier(Classifier):
                                     **self.long_report}}
         if self.embeddings_report:
             facts["embeddings"] = self.embeddings_report
+        if self.bilm is not None:
+            from ..embeddings.contextual import learned_mix
+
+            facts["contextual"] = {**self.bilm.report(), **(learned_mix(self.model) or {})}
         return facts
 
 
@@ -331,7 +349,7 @@ class KerasModel:
 
 #: what every Keras model reads: embedding size and the training loop's settings
 TRAINING_OPTIONS = ("embedding_dim", "dropout", "learning_rate", "batch_size", "epochs",
-                    "patience")
+                    "patience", "contextual")
 
 
 def register_keras_model(name: str, uses: Sequence[str] | None = None

@@ -1,0 +1,165 @@
+"""Contextual embeddings (ELMo) against word vectors: same tokenizer, classifier and seeds.
+
+    python -m bench.contextual [--only nsmc-mecab-cnn] [--seeds 1,2,3]
+                               [--variants random,word2vec,elmo,elmo+word2vec] [--limit N]
+
+Pre-trains each case's biLM with `hansenti embed train --algo elmo` defaults on unlabelled
+text without test reviews (the raw Naver crawl minus NSMC test; IMDB train + unsup) —
+resumable, so an interrupted pre-training continues — and its word2vec vectors as
+bench/embeddings.py does, then trains the case's classifier per seed with a random
+embedding, word2vec-initialised, with the biLM's features (`-p contextual=`, random token
+embedding) and with both; epochs chosen on validation, test scored once. Every run is
+kept under bench/runs/contextual/ and read back when finished, so a stopped measurement
+resumes. Writes bench/results/contextual.{json,md}: per variant the test accuracy per
+seed, mean and std, the gain over word2vec, seconds per epoch, and each biLM's cost and
+held-out perplexity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import embeddings, recipe
+from .publish import RUNS as BENCH_RUNS
+
+if TYPE_CHECKING:
+    from hansenti.core.config import TrainConfig
+
+RUNS = BENCH_RUNS / "contextual"
+#: biLM name -> BiLMConfig settings (the rest are `hansenti embed train --algo elmo`'s)
+BILMS = {"naver-mecab-elmo": {"source": "naver-reviews", "tokenizer": "mecab"},
+         "imdb-english-elmo": {"source": "imdb:train+unsup", "tokenizer": "english"}}
+#: case (of bench/embeddings.py) -> its biLM
+CASES = {"nsmc-mecab-cnn": "naver-mecab-elmo", "imdb-english-cnn": "imdb-english-elmo"}
+VARIANTS = ("random", "word2vec", "elmo", "elmo+word2vec")
+
+
+def bilm_dir(name: str, limit: int | None = None) -> Path:
+    return embeddings.RUNS / (f"{name}-limit{limit}" if limit else name)
+
+
+def ready_bilm(name: str, mirror: str | None, limit: int | None = None) -> dict:
+    """bilm.json of biLM ``name``, pre-trained (or continued) unless its folder holds it
+    with the same settings."""
+    from dataclasses import asdict
+
+    from hansenti.embeddings.contextual import BILM_FILE, BiLMConfig
+    from hansenti.training.language_model import train_bilm
+
+    config = BiLMConfig(**BILMS[name], limit=limit)
+    folder = bilm_dir(name, limit)
+    try:
+        metadata = json.loads((folder / BILM_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        metadata = {}
+    if metadata.get("config") != json.loads(json.dumps(asdict(config))):
+        print(f"== biLM {folder.name}", file=sys.stderr, flush=True)
+        metadata = train_bilm(config, folder, mirror=mirror, jobs=2, overwrite=True).metadata
+    return metadata
+
+
+def variant_config(case: str, variant: str, seed: int, limit: int | None) -> TrainConfig:
+    """Case ``case`` of bench/embeddings.py as ``variant`` with ``seed``."""
+    config = embeddings.case_config(case, pretrained="word2vec" in variant, seed=seed,
+                                    limit=limit)
+    if "elmo" in variant:
+        folder = bilm_dir(CASES[case], limit).resolve()
+        config = replace(config, model_options={**config.model_options,
+                                                "contextual": str(folder)})
+    return config
+
+
+def run_variant(case: str, variant: str, seed: int, limit: int | None,
+                mirror: str | None) -> dict:
+    config = variant_config(case, variant, seed, limit)
+    suffix = f"-limit{limit}" if limit else ""
+    run_dir = embeddings.trained(config, RUNS / f"{case}-{variant}-seed{seed}{suffix}", mirror)
+    metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+    return {"case": case, "variant": variant, "seed": seed, "run": run_dir.name,
+            "test_accuracy": metrics["test"]["accuracy"],
+            "validation_accuracy": metrics["validation_accuracy"], "best": metrics["best"],
+            "seconds_per_epoch": metrics["seconds"]["per_epoch"],
+            "contextual": metrics.get("contextual")}
+
+
+def summary(rows: list[dict]) -> list[dict]:
+    """Per (case, variant): test accuracy per seed, mean, std and the gain over word2vec."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["case"], row["variant"]), []).append(row)
+    means = {key: statistics.mean(r["test_accuracy"] for r in group)
+             for key, group in groups.items()}
+    result = []
+    for (case, variant), group in groups.items():
+        tests = [r["test_accuracy"] for r in group]
+        baseline = means.get((case, "word2vec"))
+        result.append({
+            "case": case, "variant": variant, "seeds": [r["seed"] for r in group],
+            "test": tests, "mean": means[(case, variant)],
+            "std": statistics.stdev(tests) if len(tests) > 1 else 0.0,
+            "validation_mean": statistics.mean(r["validation_accuracy"] for r in group),
+            "gain_over_word2vec": None if baseline is None else means[(case, variant)] - baseline,
+            "seconds_per_epoch": statistics.mean(r["seconds_per_epoch"] for r in group)})
+    return result
+
+
+def markdown(bilms: dict[str, dict], table: list[dict], header: str) -> str:
+    lines = [header, "", "| biLM | source | documents | tokens | layers x units | "
+             "parameters | epochs | tokens/s | hours | held-out perplexity |",
+             "|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for name, meta in bilms.items():
+        config, last = meta["config"], meta["history"][-1]
+        lines.append(f"| {name} | {config['source']} | {meta['documents']:,} | "
+                     f"{meta['tokens']:,} | {config['layers']} x {config['units']} | "
+                     f"{meta['parameters']['encoder_and_lstms']:,} | {len(meta['history'])} | "
+                     f"{last['tokens_per_s']:,.0f} | {meta['seconds']['train'] / 3600:.2f} | "
+                     f"{meta['heldout_perplexity']:.1f} |")
+    lines += ["", "| case | variant | test per seed | mean ± std | validation | gain over "
+              "word2vec | s/epoch |", "|---|---|---|---:|---:|---:|---:|"]
+    for row in table:
+        gain = ("" if row["gain_over_word2vec"] is None
+                else f"{100 * row['gain_over_word2vec']:+.2f} pts")
+        lines.append(f"| {row['case']} | {row['variant']} | "
+                     + ", ".join(f"{t:.2%}" for t in row["test"])
+                     + f" | {row['mean']:.2%} ± {row['std']:.2%} | "
+                     f"{row['validation_mean']:.2%} | {gain} | {row['seconds_per_epoch']:.0f} |")
+    return "\n".join(lines) + "\n"
+
+
+def options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated, of {', '.join(VARIANTS)}")
+
+
+def measure(args: argparse.Namespace) -> recipe.Measured:
+    cases = args.only or list(CASES)
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown:
+        sys.exit(f"bench.contextual: unknown variant(s) {', '.join(unknown)}")
+    bilms = {CASES[case]: ready_bilm(CASES[case], args.mirror, args.limit) for case in cases}
+    for case in cases:
+        embeddings.ready_vectors(embeddings.CASES[case][5], args.mirror, args.limit)
+    rows = [run_variant(case, variant, seed, args.limit, args.mirror)
+            for case in cases for variant in variants for seed in seeds]
+    table = summary(rows)
+    partial = bool(args.only or args.limit) or len(seeds) < 3 or len(variants) < len(VARIANTS)
+    return recipe.Measured({"bilms": bilms, "rows": rows, "summary": table},
+                           lambda header: markdown(bilms, table, header), partial)
+
+
+def main() -> None:
+    recipe.run("contextual", __doc__, measure, options, cases=CASES,
+               limit_help=recipe.TRAIN_LIMIT)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""ELMo: the biLM's layers, its pre-training (resumable, never on test text) and a
+classifier reading it through ``-p contextual=``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from test_faults import hansenti, killed
+
+pytest.importorskip("keras")
+
+TINY_BILM = ["embed", "train", "--algo", "elmo", "--corpus", "nsmc:train", "-t", "whitespace",
+             "--limit", "400", "--dim", "16", "--vocab-size", "300", "--batch-size", "32",
+             "--epochs", "2", "-j", "1"]
+
+
+def test_each_direction_reads_only_its_side():
+    """The forward state at t depends on tokens up to t, the backward one on tokens from
+    t on: a language model that saw the token it predicts would learn nothing."""
+    from hansenti.embeddings.bilm import BiLSTMStack
+
+    stack = BiLSTMStack(8, layers=2, dropout=0.0)
+    ids = np.array([[5, 6, 7, 8, 9, 0, 0]], dtype=np.int32)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(1, 7, 8)).astype("float32")
+    changed = vectors.copy()
+    changed[0, 2] += 1.0  # the third token
+    before = np.asarray(stack(vectors, ids)[-1])[0]
+    after = np.asarray(stack(changed, ids)[-1])[0]
+    moved = np.abs(before - after).max(axis=-1, keepdims=False)
+    forward_moved = np.abs(before[:, :8] - after[:, :8]).max(axis=-1)
+    backward_moved = np.abs(before[:, 8:] - after[:, 8:]).max(axis=-1)
+    assert (forward_moved[:2] == 0).all() and (forward_moved[2:5] > 0).all()
+    assert (backward_moved[3:] == 0).all() and (backward_moved[:3] > 0).all()
+    assert (moved[5:] == 0).all()  # padding stays zero
+
+
+def test_character_table():
+    from hansenti.embeddings.contextual import CHAR_BOW, CHAR_EOW, CHAR_UNK, CharVocab
+
+    chars = CharVocab(("가", "나", "다"))
+    table = chars.table(["<PAD>", "가나", "가나다가나다", "라"], max_chars=5)
+    assert (table[0] == 0).all()
+    assert table[1].tolist() == [CHAR_BOW, 4, 5, CHAR_EOW, 0]
+    assert table[2].tolist() == [CHAR_BOW, 4, 5, 6, CHAR_EOW]  # cut, still ended
+    assert table[3].tolist() == [CHAR_BOW, CHAR_UNK, CHAR_EOW, 0, 0]
+
+
+@pytest.fixture(scope="module")
+def tiny_bilm(tmp_path_factory, mirror):
+    """A biLM pre-trained on 400 NSMC train reviews, killed once after its second
+    epoch's model was saved and then resumed by the same command."""
+    home = tmp_path_factory.mktemp("bilm-home")
+    out = tmp_path_factory.mktemp("bilm") / "tiny"
+    first = hansenti(*TINY_BILM, "--out", str(out), home=home, mirror=mirror,
+                     fault="bilm.saved@2")
+    assert killed(first), first.stderr[-2000:]
+    assert not out.exists()
+    second = hansenti(*TINY_BILM, "--out", str(out), home=home, mirror=mirror)
+    assert second.returncode == 0, second.stderr[-2000:]
+    return out, second
+
+
+def test_bilm_pretrains_and_resumes(tiny_bilm):
+    out, result = tiny_bilm
+    assert "resuming the biLM after batch 0 of epoch 2" in result.stderr
+    meta = json.loads((out / "bilm.json").read_text())
+    assert [row["epoch"] for row in meta["history"]] == [1, 2]
+    assert meta["documents"] + meta["heldout_documents"] == 400
+    assert 1 < meta["heldout_perplexity"] < meta["output_vocab"]
+    assert meta["tokenizer"] == "whitespace" and meta["config"]["units"] == 16
+    assert "held-out perplexity" in result.stdout
+
+
+def test_bilm_refuses_test_text(run_cli, mirror, tmp_path):
+    result = run_cli("embed", "train", "--algo", "elmo", "--corpus", "nsmc:test",
+                     "--mirror", str(mirror), "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert "never trained on a test split" in result.stderr
+
+
+def test_classifier_reads_the_frozen_bilm(tiny_bilm, run_cli, mirror, tmp_path):
+    import keras
+
+    from hansenti.embeddings.contextual import PretrainedBiLM
+    from hansenti.models.keras_classifier import MODEL_FILE
+
+    out, _ = tiny_bilm
+    run = tmp_path / "runs" / "ctx"
+    result = run_cli("train", "--mirror", str(mirror), "-t", "whitespace", "-m", "bilstm",
+                     "--limit", "600", "-p", "epochs=1", "-p", "units=8",
+                     "-p", "embedding_dim=8", "-p", f"contextual={out}",
+                     "--runs-dir", str(tmp_path / "runs"), "--name", "ctx", "-j", "1")
+    assert result.exit_code == 0, result.stderr[-2000:]
+    facts = json.loads((run / "metrics.json").read_text())["contextual"]
+    assert facts["path"] == str(out) and len(facts["layer_shares"]) == 3
+    assert sum(facts["layer_shares"]) == pytest.approx(1.0, abs=1e-3)
+
+    model = keras.saving.load_model(run / MODEL_FILE)
+    layer = model.get_layer("contextual")
+    stored = PretrainedBiLM.load(out).weights
+    kept = [v for v in layer.encoder.weights if v is not layer.encoder.table]
+    for variable, value in zip([*kept, *layer.stack.weights], stored):
+        np.testing.assert_array_equal(np.asarray(variable.numpy()), value)  # frozen
+    assert len(model.trainable_variables) < len(model.weights) - len(stored)
+
+    scored = run_cli("predict", str(run), "정말 재밌는 영화", "최악이다 돈 아까워")
+    assert scored.exit_code == 0, scored.stderr
+
+
+def test_contextual_refusals(tiny_bilm, run_cli, mirror, tmp_path):
+    out, _ = tiny_bilm
+    common = ["train", "--mirror", str(mirror), "--limit", "300", "-m", "cnn",
+              "--runs-dir", str(tmp_path)]
+    other = run_cli(*common, "-t", "char", "-p", f"contextual={out}")
+    assert other.exit_code == 2
+    assert "reads whitespace tokens" in other.stderr and "Traceback" not in other.stderr
+    assert "nsmc" not in other.stderr  # refused before the corpus is read
+    missing = run_cli(*common, "-t", "whitespace", "-p", f"contextual={tmp_path}")
+    assert missing.exit_code == 2 and "is not a biLM folder" in missing.stderr
