@@ -1,14 +1,15 @@
 """Contextual embeddings (ELMo) against word vectors: same tokenizer, classifier and seeds.
 
-    python -m bench.contextual [--only nsmc-mecab-cnn] [--seeds 1,2,3]
-                               [--variants random,word2vec,elmo,elmo+word2vec] [--limit N]
+    python -m bench.contextual [--only nsmc-mecab-cnn] [--seeds 1,2,3] [--limit N]
+        [--variants random,word2vec,elmo,elmo+word2vec,elmo-finetuned]
 
 Pre-trains each case's biLM with `hansenti embed train --algo elmo` defaults on unlabelled
 text without test reviews (the raw Naver crawl minus NSMC test; IMDB train + unsup) —
 resumable, so an interrupted pre-training continues — and its word2vec vectors as
 bench/embeddings.py does, then trains the case's classifier per seed with a random
-embedding, word2vec-initialised, with the biLM's features (`-p contextual=`, random token
-embedding) and with both; epochs chosen on validation, test scored once. Every run is
+embedding, word2vec-initialised, with the frozen biLM's features (`-p contextual=`,
+random token embedding), with both, and with the biLM fine-tuned by gradual unfreezing
+(`-p contextual_finetune=gradual`); epochs chosen on validation, test scored once. Every run is
 kept under bench/runs/contextual/ and read back when finished, so a stopped measurement
 resumes. Writes bench/results/contextual.{json,md}: per variant the test accuracy per
 seed, mean and std, the gain over word2vec, seconds per epoch, and each biLM's cost and
@@ -37,7 +38,7 @@ BILMS = {"naver-mecab-elmo": {"source": "naver-reviews", "tokenizer": "mecab"},
          "imdb-english-elmo": {"source": "imdb:train+unsup", "tokenizer": "english"}}
 #: case (of bench/embeddings.py) -> its biLM
 CASES = {"nsmc-mecab-cnn": "naver-mecab-elmo", "imdb-english-cnn": "imdb-english-elmo"}
-VARIANTS = ("random", "word2vec", "elmo", "elmo+word2vec")
+VARIANTS = ("random", "word2vec", "elmo", "elmo+word2vec", "elmo-finetuned")
 
 
 def bilm_dir(name: str, limit: int | None = None) -> Path:
@@ -70,8 +71,9 @@ def variant_config(case: str, variant: str, seed: int, limit: int | None) -> Tra
                                     limit=limit)
     if "elmo" in variant:
         folder = bilm_dir(CASES[case], limit).resolve()
+        tuned = {"contextual_finetune": "gradual"} if variant.endswith("finetuned") else {}
         config = replace(config, model_options={**config.model_options,
-                                                "contextual": str(folder)})
+                                                "contextual": str(folder), **tuned})
     return config
 
 

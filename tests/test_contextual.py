@@ -106,8 +106,54 @@ def test_classifier_reads_the_frozen_bilm(tiny_bilm, run_cli, mirror, tmp_path):
         np.testing.assert_array_equal(np.asarray(variable.numpy()), value)  # frozen
     assert len(model.trainable_variables) < len(model.weights) - len(stored)
 
-    scored = run_cli("predict", str(run), "정말 재밌는 영화", "최악이다 돈 아까워")
-    assert scored.exit_code == 0, scored.stderr
+    assert "Contextual features: a frozen biLM" in (run / "MODEL_CARD.md").read_text()
+    # a fresh process: loading the model must not depend on what this one imported
+    scored = hansenti("predict", str(run), "정말 재밌는 영화", "최악이다 돈 아까워",
+                      home=tmp_path, mirror=mirror)
+    assert scored.returncode == 0, scored.stderr[-2000:]
+    assert len(scored.stdout.strip().splitlines()) >= 2
+
+
+def test_gradual_unfreezing(tiny_bilm, run_cli, mirror, tmp_path):
+    """ULMFiT's schedule: nothing of the biLM trains in the first epoch, then one more
+    layer per epoch from the top, each 2.6 times slower than the one above; a run
+    fine-tuned so trains, saves and predicts in a fresh process."""
+    import keras
+
+    from hansenti.embeddings.contextual import PretrainedBiLM, with_contextual
+    from hansenti.models.unfreezing import DECAY, contextual_layer, unfreeze
+    from hansenti.tokenizers.vocab import Vocab
+
+    out, _ = tiny_bilm
+    inputs = keras.Input((None,), dtype="int32")
+    embedding = keras.layers.Embedding(50, 8)
+    pooled = keras.layers.GlobalMaxPooling1D()(embedding(inputs))
+    base = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(pooled))
+    vocab = Vocab(["<PAD>", "<BOS>", "<UNK>", *(f"w{i}" for i in range(47))])
+    model = with_contextual(base, embedding, PretrainedBiLM.load(out), vocab)
+    layer = contextual_layer(model)
+    bilm_paths = {v.path for v in [*layer.encoder.weights, *layer.stack.weights]}
+    trainable = {v.path for v in model.trainable_variables}
+
+    assert unfreeze(model, 0) == {}
+    assert not bilm_paths & {v.path for v in model.trainable_variables}
+    top = unfreeze(model, 1)
+    assert set(top) == {v.path for v in [*layer.stack.forward[1].weights,
+                                         *layer.stack.backward[1].weights]}
+    assert set(top.values()) == {1 / DECAY}
+    everything = unfreeze(model, 3)
+    assert sorted(set(everything.values())) == [DECAY ** -3, DECAY ** -2, DECAY ** -1]
+    assert {v.path for v in model.trainable_variables} == trainable | set(everything)
+
+    run = tmp_path / "runs" / "tuned"
+    result = run_cli("train", "--mirror", str(mirror), "-t", "whitespace", "-m", "cnn",
+                     "--limit", "600", "-p", "epochs=2", "-p", "patience=2",
+                     "-p", "filters=8", "-p", "embedding_dim=8", "-p", f"contextual={out}",
+                     "-p", "contextual_finetune=gradual", "--refit",
+                     "--runs-dir", str(tmp_path / "runs"), "--name", "tuned", "-j", "1")
+    assert result.exit_code == 0, result.stderr[-2000:]
+    scored = hansenti("predict", str(run), "정말 재밌는 영화", home=tmp_path, mirror=mirror)
+    assert scored.returncode == 0, scored.stderr[-2000:]
 
 
 def test_contextual_refusals(tiny_bilm, run_cli, mirror, tmp_path):

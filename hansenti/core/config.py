@@ -53,6 +53,9 @@ class NetworkOptions:
     #: a biLM folder (hansenti embed train --algo elmo) whose layers, mixed by learned
     #: weights, are concatenated with the token embedding ("": none)
     contextual: str = bounded("")
+    #: "gradual": fine-tune that biLM as ULMFiT does (gradual unfreezing from the top,
+    #: discriminative learning rates); "none": keep it frozen
+    contextual_finetune: str = bounded("none", choices=("none", "gradual"))
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,10 @@ class KerasClassifier(Classifier):
         weights = balanced_weights(self.config.class_weight, labels, self.n_classes)
         while not progress.finished(epochs):
             epoch = len(progress.history)
+            if self.options.contextual_finetune == "gradual":
+                from .unfreezing import unfreeze
+
+                self.compile(model, unfreeze(model, epoch))  # a fresh optimizer each epoch
             reseed(model, self.config.seed * 1_000 + epoch)  # this epoch's draws
             model.fit(x, labels, validation_data=validation, batch_size=self.options.batch_size,
                       epochs=epoch + 1, initial_epoch=epoch, class_weight=weights,
@@ -194,10 +198,6 @@ class KerasClassifier(Classifier):
                  coverage.from_subwords)
 
     def compiled(self) -> "keras.Model":
-        import keras
-
-        from .soft_accuracy import accuracy
-
         model = self.build(self.options, len(self.vocab), self.maxlen, self.n_classes)
         if self.initial_embeddings is not None:
             layer = embedding_layer(model, len(self.vocab))
@@ -208,11 +208,26 @@ class KerasClassifier(Classifier):
 
             model = with_contextual(model, embedding_layer(model, len(self.vocab)), self.bilm,
                                     self.vocab)
+        self.compile(model)
+        return model
+
+    def compile(self, model: "keras.Model", factors: dict[str, float] | None = None) -> None:
+        """Compile ``model`` with Adam at the run's learning rate (scaled per variable by
+        ``factors``: a fine-tuned biLM's discriminative rates)."""
+        import keras
+
+        from .soft_accuracy import accuracy
+
+        if factors is None:
+            optimizer = keras.optimizers.Adam(self.options.learning_rate)
+        else:
+            from .unfreezing import LayerwiseAdam
+
+            optimizer = LayerwiseAdam(factors, learning_rate=self.options.learning_rate)
         binary = self.n_classes == 2
-        model.compile(optimizer=keras.optimizers.Adam(self.options.learning_rate),
+        model.compile(optimizer=optimizer,
                       loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
                       metrics=[accuracy if binary else "accuracy"])
-        return model
 
     def predict_proba(self, docs: Documents) -> np.ndarray:
         if not len(docs):
@@ -263,7 +278,7 @@ class KerasClassifier(Classifier):
     def load(self, directory: Path) -> None:
         import keras
 
-        from . import soft_accuracy  # noqa: F401  (saved models name its metric)
+        from . import soft_accuracy, unfreezing  # noqa: F401  (names saved models use)
 
         try:
             encoding = json.loads((directory / ENCODING_FILE).read_text())
@@ -349,7 +364,7 @@ class KerasModel:
 
 #: what every Keras model reads: embedding size and the training loop's settings
 TRAINING_OPTIONS = ("embedding_dim", "dropout", "learning_rate", "batch_size", "epochs",
-                    "patience", "contextual")
+                    "patience", "contextual", "contextual_finetune")
 
 
 def register_keras_model(name: str, uses: Sequence[str] | None = None

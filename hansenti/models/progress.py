@@ -21,7 +21,7 @@ import numpy as np
 from ..core import atomic
 from ..core.faults import failpoint
 from ..core.metrics import score
-from . import soft_accuracy  # noqa: F401  (checkpoints name its metric)
+from . import soft_accuracy, unfreezing  # noqa: F401  (names checkpoints use)
 from .saving import save_model
 
 log = logging.getLogger("hansenti")

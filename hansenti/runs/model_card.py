@@ -56,7 +56,7 @@ A hansenti sentiment classifier: {len(classes)} classes ({", ".join(classes)}).
   {metrics["documents"]["validation"]:,} validation carved from train with seed
   {config.seed}, {metrics["documents"]["test"]:,} test).
 - Tokenizer: `{config.tokenizer}`; model: `{config.model}`{f" ({options})" if options else ""};
-  {metrics.get("parameters", 0):,} parameters, {folder_bytes(run_path) / 1e6:.1f} MB on disk.
+  {metrics.get("parameters", 0):,} parameters, {folder_bytes(run_path) / 1e6:.1f} MB on disk.{contextual_line(metrics)}
 
 ## Evaluation
 
@@ -87,6 +87,18 @@ Length: {length}.
 - Sarcasm, negation across sentences and spelling far from the training text are the
   usual errors.
 """
+
+
+def contextual_line(metrics: dict[str, Any]) -> str:
+    """The pre-trained biLM the model reads (``-p contextual=``), as a list item."""
+    bilm = metrics.get("contextual")
+    if not bilm:
+        return ""
+    shares = ", ".join(f"{share:.2f}" for share in bilm.get("layer_shares", []))
+    return (f"\n- Contextual features: a frozen biLM ({bilm['layers']} x {bilm['units']} LSTM "
+            f"units per direction, held-out perplexity {bilm['heldout_perplexity']:.1f}) "
+            f"pre-trained on `{bilm['source']}` (no test reviews), carried inside the model; "
+            f"learned layer shares {shares}, gamma {bilm.get('gamma', 0):.2f}.")
 
 
 def calibration_section(metrics: dict[str, Any]) -> str:
