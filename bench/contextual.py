@@ -1,7 +1,7 @@
 """Contextual embeddings (ELMo) against word vectors: same tokenizer, classifier and seeds.
 
     python -m bench.contextual [--only nsmc-mecab-cnn] [--seeds 1,2,3] [--limit N]
-        [--variants random,word2vec,elmo,elmo+word2vec,elmo-finetuned]
+        [--pretrain-limit N] [--variants random,word2vec,elmo,elmo+word2vec,elmo-finetuned]
 
 Pre-trains each case's biLM with `hansenti embed train --algo elmo` defaults on unlabelled
 text without test reviews (the raw Naver crawl minus NSMC test; IMDB train + unsup) —
@@ -13,7 +13,8 @@ random token embedding), with both, and with the biLM fine-tuned by gradual unfr
 kept under bench/runs/contextual/ and read back when finished, so a stopped measurement
 resumes. Writes bench/results/contextual.{json,md}: per variant the test accuracy per
 seed, mean and std, the gain over word2vec, seconds per epoch, and each biLM's cost and
-held-out perplexity.
+held-out perplexity. --limit N trains the classifiers on N train documents (a third as
+many test), --pretrain-limit N the biLM and vectors on N unlabelled ones.
 """
 
 from __future__ import annotations
@@ -65,12 +66,15 @@ def ready_bilm(name: str, mirror: str | None, limit: int | None = None) -> dict:
     return metadata
 
 
-def variant_config(case: str, variant: str, seed: int, limit: int | None) -> TrainConfig:
-    """Case ``case`` of bench/embeddings.py as ``variant`` with ``seed``."""
-    config = embeddings.case_config(case, pretrained="word2vec" in variant, seed=seed,
-                                    limit=limit)
+def variant_config(case: str, variant: str, seed: int, limit: int | None,
+                   pretrain_limit: int | None) -> TrainConfig:
+    """Case ``case`` of bench/embeddings.py as ``variant`` with ``seed``, on ``limit``
+    train documents, its biLM and vectors learnt from ``pretrain_limit`` documents."""
+    config = embeddings.case_config(case, pretrained="word2vec" in variant, seed=seed)
+    vectors = embeddings.vectors_dir(embeddings.CASES[case][5], pretrain_limit)
+    config = replace(config, limit=limit, embeddings=config.embeddings and str(vectors))
     if "elmo" in variant:
-        folder = bilm_dir(CASES[case], limit).resolve()
+        folder = bilm_dir(CASES[case], pretrain_limit).resolve()
         tuned = {"contextual_finetune": "gradual"} if variant.endswith("finetuned") else {}
         config = replace(config, model_options={**config.model_options,
                                                 "contextual": str(folder), **tuned})
@@ -78,9 +82,10 @@ def variant_config(case: str, variant: str, seed: int, limit: int | None) -> Tra
 
 
 def run_variant(case: str, variant: str, seed: int, limit: int | None,
-                mirror: str | None) -> dict:
-    config = variant_config(case, variant, seed, limit)
-    suffix = f"-limit{limit}" if limit else ""
+                pretrain_limit: int | None, mirror: str | None) -> dict:
+    config = variant_config(case, variant, seed, limit, pretrain_limit)
+    suffix = (f"-limit{limit}" if limit else "") + (
+        f"-pretrain{pretrain_limit}" if pretrain_limit else "")
     run_dir = embeddings.trained(config, RUNS / f"{case}-{variant}-seed{seed}{suffix}", mirror)
     metrics = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
     return {"case": case, "variant": variant, "seed": seed, "run": run_dir.name,
@@ -138,6 +143,9 @@ def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", default="1,2,3", help="comma-separated seeds")
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help=f"comma-separated, of {', '.join(VARIANTS)}")
+    parser.add_argument("--pretrain-limit", type=int,
+                        help="unlabelled documents the biLM and vectors learn from "
+                             "(default: all)")
 
 
 def measure(args: argparse.Namespace) -> recipe.Measured:
@@ -147,13 +155,15 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         sys.exit(f"bench.contextual: unknown variant(s) {', '.join(unknown)}")
-    bilms = {CASES[case]: ready_bilm(CASES[case], args.mirror, args.limit) for case in cases}
+    pretrain = args.pretrain_limit
+    bilms = {CASES[case]: ready_bilm(CASES[case], args.mirror, pretrain) for case in cases}
     for case in cases:
-        embeddings.ready_vectors(embeddings.CASES[case][5], args.mirror, args.limit)
-    rows = [run_variant(case, variant, seed, args.limit, args.mirror)
+        embeddings.ready_vectors(embeddings.CASES[case][5], args.mirror, pretrain)
+    rows = [run_variant(case, variant, seed, args.limit, pretrain, args.mirror)
             for case in cases for variant in variants for seed in seeds]
     table = summary(rows)
-    partial = bool(args.only or args.limit) or len(seeds) < 3 or len(variants) < len(VARIANTS)
+    partial = (bool(args.only or args.limit or pretrain) or len(seeds) < 3
+               or len(variants) < len(VARIANTS))
     return recipe.Measured({"bilms": bilms, "rows": rows, "summary": table},
                            lambda header: markdown(bilms, table, header), partial)
 
