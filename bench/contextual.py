@@ -9,7 +9,7 @@ resumable, so an interrupted pre-training continues — and its word2vec vectors
 bench/embeddings.py does, then trains the case's classifier per seed with a random
 embedding, word2vec-initialised, with the frozen biLM's features (`-p contextual=`,
 random token embedding), with both, and with the biLM fine-tuned by gradual unfreezing
-(`-p contextual_finetune=gradual`); epochs chosen on validation, test scored once. Every run is
+(`-p contextual_finetune=gradual`); up to 4 epochs each, chosen on validation, test scored once. Every run is
 kept under bench/runs/contextual/ and read back when finished, so a stopped measurement
 resumes. Writes bench/results/contextual.{json,md}: per variant the test accuracy per
 seed, mean and std, the gain over word2vec, seconds per epoch, and each biLM's cost and
@@ -40,6 +40,9 @@ BILMS = {"naver-mecab-elmo": {"source": "naver-reviews", "tokenizer": "mecab"},
 #: case (of bench/embeddings.py) -> its biLM
 CASES = {"nsmc-mecab-cnn": "naver-mecab-elmo", "imdb-english-cnn": "imdb-english-elmo"}
 VARIANTS = ("random", "word2vec", "elmo", "elmo+word2vec", "elmo-finetuned")
+#: every variant's epochs, on top of the case's options (the fine-tuned biLM unfreezes a
+#: layer per epoch: 4 epochs reach its token encoder)
+TRAINING = {"epochs": 4, "patience": 2}
 
 
 def bilm_dir(name: str, limit: int | None = None) -> Path:
@@ -72,7 +75,8 @@ def variant_config(case: str, variant: str, seed: int, limit: int | None,
     train documents, its biLM and vectors learnt from ``pretrain_limit`` documents."""
     config = embeddings.case_config(case, pretrained="word2vec" in variant, seed=seed)
     vectors = embeddings.vectors_dir(embeddings.CASES[case][5], pretrain_limit)
-    config = replace(config, limit=limit, embeddings=config.embeddings and str(vectors))
+    config = replace(config, limit=limit, embeddings=config.embeddings and str(vectors),
+                     model_options={**config.model_options, **TRAINING})
     if "elmo" in variant:
         folder = bilm_dir(CASES[case], pretrain_limit).resolve()
         tuned = {"contextual_finetune": "gradual"} if variant.endswith("finetuned") else {}
@@ -160,7 +164,7 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
     for case in cases:
         embeddings.ready_vectors(embeddings.CASES[case][5], args.mirror, pretrain)
     rows = [run_variant(case, variant, seed, args.limit, pretrain, args.mirror)
-            for case in cases for variant in variants for seed in seeds]
+            for case in cases for seed in seeds for variant in variants]
     table = summary(rows)
     partial = (bool(args.only or args.limit or pretrain) or len(seeds) < 3
                or len(variants) < len(VARIANTS))
