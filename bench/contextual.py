@@ -9,9 +9,9 @@ resumable, so an interrupted pre-training continues — and its word2vec vectors
 bench/embeddings.py does, then trains the case's classifier per seed with a random
 embedding, word2vec-initialised, with the frozen biLM's features (`-p contextual=`,
 random token embedding), with both, and with the biLM fine-tuned by gradual unfreezing
-(`-p contextual_finetune=gradual`); up to 4 epochs each, chosen on validation, test scored once. Every run is
-kept under bench/runs/contextual/ and read back when finished, so a stopped measurement
-resumes. Writes bench/results/contextual.{json,md}: per variant the test accuracy per
+(`-p contextual_finetune=gradual`); up to 4 epochs each, chosen on validation, test
+scored once. Every run is kept under bench/runs/contextual/ and read back when finished,
+so a stopped measurement resumes. Writes bench/results/contextual.{json,md}: per variant the test accuracy per
 seed, mean and std, the gain over word2vec, seconds per epoch, and each biLM's cost and
 held-out perplexity. --limit N trains the classifiers on N train documents (a third as
 many test), --pretrain-limit N the biLM and vectors on N unlabelled ones.
