@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 
 import pytest
 
@@ -166,3 +167,40 @@ def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():
     assert config.model_options["epochs"] == full.tuned_options["epochs"]
     trial = trial_config(cells[1], full, Budget(trials=8, epochs=4, limit=30_000), settings)
     assert trial.limit == 30_000 and trial.seed == 1 and trial.model_options["epochs"] == 4
+
+
+def test_a_contextual_study_pretrains_one_bilm_per_tokenizer(tiny_profile, mirror, tmp_path,
+                                                             monkeypatch):
+    """--contextual: each network also reads a biLM pre-trained for its tokenizer on the
+    crawl (never NSMC test), once per (corpus, tokenizer), read back on a rerun; nblr,
+    which reads none, gets no such cell; the report sets both side by side."""
+    pytest.importorskip("keras")
+    from dataclasses import replace
+
+    from hansenti.compare.budget import BiLMBudget
+    from hansenti.compare.matrix import PROFILES
+    from hansenti.training import language_model
+
+    monkeypatch.setitem(PROFILES, "tiny", replace(
+        tiny_profile, contextual=BiLMBudget(documents=400, epochs=1, units=8)))
+    calls = []
+    real = language_model.train_bilm
+    monkeypatch.setattr(language_model, "train_bilm",
+                        lambda config, *a, **k: calls.append(config) or real(config, *a, **k))
+    out = tmp_path / "study"
+    for _ in range(2):
+        report = run_study(["nsmc"], ["whitespace", "char"], ["nblr", "cnn"], 1, "tiny", out,
+                           mirror=str(mirror), command="test", contextual=True)
+    assert [(c.source, c.tokenizer, c.limit, c.units) for c in calls] == [
+        ("naver-reviews", "whitespace", 400, 8), ("naver-reviews", "char", 400, 8)]
+    with open(out / "results.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(row["model"] for row in rows if row["tokenizer"] == "char") == [
+        "cnn", "cnn+elmo", "nblr"]
+    assert all(row["status"] == "done" for row in rows)
+    config = json.loads((out / "runs/nsmc/char/cnn+elmo/seed1/config.json").read_text())
+    assert config["model_options"]["contextual"] == str((out / "bilm/nsmc/char").resolve())
+    study = json.loads((out / "study.json").read_text())
+    assert set(study["bilms"]) == {"bilm/nsmc/whitespace", "bilm/nsmc/char"}
+    markdown = report.read_text(encoding="utf-8")
+    assert "### Token embedding against the biLM" in markdown

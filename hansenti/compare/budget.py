@@ -1,4 +1,5 @@
-"""What each cell's hyper-parameter search may spend (``hansenti compare --tune``)."""
+"""What each cell's hyper-parameter search (``hansenti compare --tune``) and each
+tokenizer's biLM (``--contextual``) may spend."""
 
 from __future__ import annotations
 
@@ -17,3 +18,14 @@ class Budget:
     limit: int | None = None
     #: CPUs each trial asks Ray for
     cpus: float = 1.0
+
+
+@dataclass(frozen=True)
+class BiLMBudget:
+    """The biLM pre-trained for every (corpus, tokenizer) of a study, the same for all."""
+
+    #: unlabelled documents it learns from (a seeded sample); None: all of them
+    documents: int | None
+    epochs: int
+    #: LSTM units per direction
+    units: int

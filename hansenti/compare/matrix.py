@@ -13,10 +13,14 @@ from ..core.errors import HansentiError
 from ..corpora import corpora
 from ..corpora.references import parse_options
 from ..tokenizers.base import tokenizers
-from .budget import Budget
+from .budget import BiLMBudget, Budget
 
 #: what marks a tuned cell's model in its run folder and in results.csv (``cnn-tuned``)
 TUNED_SUFFIX = "-tuned"
+#: what marks a cell whose network also reads its tokenizer's biLM (``cnn+elmo``)
+CONTEXTUAL_SUFFIX = "+elmo"
+#: the unlabelled text each corpus's biLMs learn from (no test review of the corpus)
+UNLABELLED = {"nsmc": "naver-reviews", "imdb": "imdb:train+unsup"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ class Profile:
     tuning: Budget = Budget(trials=4, epochs=3)
     #: a tuned cell's training on top of its chosen settings: epochs by early stopping
     tuned_options: dict[str, Any] = field(default_factory=dict)
+    #: each tokenizer's biLM (``--contextual``)
+    contextual: BiLMBudget = BiLMBudget(documents=30_000, epochs=1, units=64)
 
 
 PROFILES = {
@@ -104,7 +110,8 @@ PROFILES = {
         model_options={"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
                        "units": 64, "filters": 64},
         tuning=Budget(trials=4, epochs=2, limit=2_000),
-        tuned_options={"epochs": 3, "patience": 1}),
+        tuned_options={"epochs": 3, "patience": 1},
+        contextual=BiLMBudget(documents=30_000, epochs=1, units=64)),
     "full": Profile(
         "full", "full corpora; small nets (64-dimensional embeddings, 32 LSTM units, 64 "
         "filters), 2 epochs at learning rate 0.002, the better epoch chosen on validation",
@@ -113,7 +120,8 @@ PROFILES = {
         model_options={"epochs": 2, "patience": 1, "learning_rate": 2e-3,
                        "embedding_dim": 64, "units": 32, "filters": 64},
         tuning=Budget(trials=8, epochs=4, limit=30_000),
-        tuned_options={"epochs": 8, "patience": 2}),
+        tuned_options={"epochs": 8, "patience": 2},
+        contextual=BiLMBudget(documents=None, epochs=2, units=128)),
 }
 
 
@@ -131,11 +139,16 @@ class Cell:
     tuned: bool = False
     #: a tuned cell's chosen settings (model options and ``maxlen``), once searched
     settings: tuple[tuple[str, Any], ...] = ()
+    #: its network also reads the biLM pre-trained for its corpus and tokenizer
+    contextual: bool = False
+    #: that biLM's folder, once pre-trained
+    bilm: str = ""
 
     @property
     def label(self) -> str:
-        """Its model as results.csv names it: the model, or ``MODEL-tuned``."""
-        return self.model + TUNED_SUFFIX if self.tuned else self.model
+        """Its model as results.csv names it: the model, ``MODEL-tuned`` or ``MODEL+elmo``."""
+        return (self.model + (TUNED_SUFFIX if self.tuned else "")
+                + (CONTEXTUAL_SUFFIX if self.contextual else ""))
 
     @property
     def key(self) -> str:
@@ -157,6 +170,8 @@ class Cell:
         if "maxlen" in chosen:  # under the profile's cap
             _, has_cap, cap = maxlen.partition("<=")
             maxlen = chosen.pop("maxlen") + (f"<={cap}" if has_cap else "")
+        if self.bilm:
+            chosen["contextual"] = self.bilm
         return TrainConfig(corpus=self.corpus,
                            data=self.data,
                            tokenizer=self.tokenizer.name,
@@ -176,13 +191,14 @@ class Skipped:
 
 
 def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[str],
-         seeds: int, data: dict[str, DataSpec] | None = None, tune: bool = False
-         ) -> tuple[list[Cell], list[Skipped]]:
+         seeds: int, data: dict[str, DataSpec] | None = None, tune: bool = False,
+         contextual: bool = False) -> tuple[list[Cell], list[Skipped]]:
     """Every runnable cell, seed by seed (an interrupted study has whole seeds of the
     matrix, not whole tokenizers); and the combinations that cannot run
     (a Korean analyser on English text, a backend that is not installed). Unknown names
     are errors. ``data`` maps the names of users' file corpora to their descriptions;
-    ``tune`` adds a tuned cell beside each fixed one."""
+    ``tune`` adds a tuned cell beside each fixed one, ``contextual`` one reading its
+    tokenizer's biLM beside each fixed network over a corpus with unlabelled text."""
     from ..models import models
 
     data = data or {}
@@ -199,12 +215,29 @@ def plan(corpus_names: list[str], tokenizer_texts: list[str], model_names: list[
     skipped = [Skipped(corpus, tokenizer.label, model, reason)
                for (corpus, tokenizer), reason in reasons.items() if reason
                for model in model_names]
+    runnable = [key for key, reason in reasons.items() if not reason]
     cells = [Cell(corpus, tokenizer, model, seed, data.get(corpus), tuned)
              for seed in range(1, seeds + 1)
              for tuned in ((False, True) if tune else (False,))
-             for (corpus, tokenizer), reason in reasons.items() if not reason
+             for corpus, tokenizer in runnable
              for model in model_names]
+    if contextual:
+        readers = [model for model in model_names if reads_bilm(model)]
+        cells += [Cell(corpus, tokenizer, model, seed, contextual=True)
+                  for seed in range(1, seeds + 1) for corpus, tokenizer in runnable
+                  if corpus in UNLABELLED for model in readers]
+        skipped += [Skipped(corpus, tokenizer.label, model + CONTEXTUAL_SUFFIX,
+                            f"no unlabelled text is known for {corpus}")
+                    for corpus, tokenizer in runnable if corpus not in UNLABELLED
+                    for model in readers]
     return cells, skipped
+
+
+def reads_bilm(model: str) -> bool:
+    """Whether ``model`` takes ``-p contextual=`` (a Keras network over token ids)."""
+    from ..models.base import accepted_options
+
+    return "contextual" in (accepted_options(model) or ())
 
 
 def unusable(tokenizer: TokenizerSpec, language: str) -> str | None:

@@ -15,7 +15,7 @@ import pandas as pd
 from ..core import atomic
 from ..core.plots import png_bytes, pyplot
 from .ensembles import ENSEMBLES_FILE
-from .matrix import TUNED_SUFFIX
+from .matrix import CONTEXTUAL_SUFFIX, TUNED_SUFFIX
 from .runner import RESULTS_FILE, RUNS_DIR
 from .tuning import search_key
 
@@ -262,6 +262,33 @@ def tuning_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
     return rows
 
 
+CONTEXTUAL_HEADER = ["tokenizer", "model", "token embedding (%)", "+ biLM (%)", "gain (pts)",
+                     "biLM perplexity", "biLM pre-training min", "+ biLM cells' train min"]
+
+
+def contextual_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
+                    bilms: dict[str, Any]) -> list[list[str]]:
+    """Each network with its token embedding alone and with its tokenizer's biLM, the
+    gain, and what the biLM and the cells reading it cost."""
+    rows = []
+    here = summary[summary["corpus"] == corpus].set_index(["tokenizer", "model"])
+    done = results[(results["status"] == "done") & (results["corpus"] == corpus)]
+    for (tokenizer, model), read in here.iterrows():
+        alone = model.removesuffix(CONTEXTUAL_SUFFIX)
+        if alone == model or (tokenizer, alone) not in here.index:
+            continue
+        fixed = here.loc[(tokenizer, alone)]
+        cells = done[(done["tokenizer"] == tokenizer) & (done["model"] == model)]
+        slug = Path(cells["run_dir"].iloc[0]).parts[2]
+        bilm = bilms.get(f"bilm/{corpus}/{slug}", {})
+        rows.append([tokenizer, alone, accuracy_text(fixed), accuracy_text(read),
+                     f"{100 * (read['test_accuracy'] - fixed['test_accuracy']):+.2f}",
+                     f"{bilm.get('heldout_perplexity', math.nan):.1f}",
+                     f"{bilm.get('seconds', {}).get('train', math.nan) / 60:.1f}",
+                     f"{cells['train_seconds'].sum() / 60:.1f}"])
+    return rows
+
+
 def _setting(value: Any) -> str:
     return f"{value:.2g}" if isinstance(value, float) else str(value)
 
@@ -284,9 +311,11 @@ def html_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def write_report(out_dir: Path, title: str, footer: list[str],
-                 searches: dict[str, Any] | None = None) -> list[Path]:
+                 searches: dict[str, Any] | None = None,
+                 bilms: dict[str, Any] | None = None) -> list[Path]:
     """report.md (+ PNGs beside it) and a self-contained report.html from results.csv;
-    ``searches``: the tuned cells' searches by folder (study.json's)."""
+    ``searches``: the tuned cells' searches by folder, ``bilms``: the pre-trained biLMs
+    by folder (study.json's)."""
     results = load_results(out_dir)
     ensembles = (pd.read_csv(out_dir / ENSEMBLES_FILE) if (out_dir / ENSEMBLES_FILE).is_file()
                  else pd.DataFrame())
@@ -328,6 +357,16 @@ def write_report(out_dir: Path, title: str, footer: list[str],
                          markdown_table(TUNING_HEADER, tuned), ""]
             page += ["<h3>Fixed settings against tuned</h3>", f"<p>{html.escape(note)}</p>",
                      html_table(TUNING_HEADER, tuned)]
+        read = contextual_rows(summary, results, corpus, bilms or {})
+        if read:
+            note = ("Each network also reading a biLM (ELMo) pre-trained for its tokenizer on "
+                    "unlabelled reviews without test text (frozen, its layers mixed by "
+                    "learned weights beside the token embedding), same settings and seeds; "
+                    "the gain is mean test accuracy with the biLM minus without.")
+            markdown += ["### Token embedding against the biLM", "", note, "",
+                         markdown_table(CONTEXTUAL_HEADER, read), ""]
+            page += ["<h3>Token embedding against the biLM</h3>", f"<p>{html.escape(note)}</p>",
+                     html_table(CONTEXTUAL_HEADER, read)]
         combined = ensemble_rows(ensembles, corpus) if not ensembles.empty else []
         if combined:
             note = ("Every cell of a seed combined by `hansenti ensemble` (a logistic "

@@ -6,7 +6,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,14 +42,17 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
               data: dict[str, DataSpec] | None = None,
               executor: str = "local", address: str | None = None,
               resources: "CellResources | None" = None, limit: int | None = None,
-              tune: bool = False, trials: int | None = None) -> Path:
+              tune: bool = False, trials: int | None = None,
+              contextual: bool = False) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
     ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
     descriptions. ``executor="ray"`` runs the cells as Ray tasks (on the cluster at
     ``address``, or one started here), each asking for ``resources``. ``limit``: train
     documents per corpus instead of the profile's. ``tune``: also a tuned cell beside
     each, its settings searched with Ray Tune (on the same cluster) on the profile's
-    budget (``trials`` per search instead of the profile's)."""
+    budget (``trials`` per search instead of the profile's). ``contextual``: also a cell
+    beside each fixed network that reads a biLM pre-trained for its corpus and tokenizer
+    on unlabelled text (the profile's biLM budget)."""
     if profile_name not in PROFILES:
         raise HansentiError(f"unknown profile {profile_name!r}; known: {', '.join(PROFILES)}")
     profile = sliced(PROFILES[profile_name], limit, corpus_names)
@@ -57,12 +60,14 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
         profile = replace(profile, tuning=replace(profile.tuning, trials=trials))
     out_dir = Path(out_dir)
     cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
-                          seeds or profile.seeds, data, tune)
+                          seeds or profile.seeds, data, tune, contextual)
     study = open_study(out_dir, profile)
     started, stamp = time.perf_counter(), datetime.now(timezone.utc)
     try:
         if tune:
             cells, skipped = searched(cells, skipped, profile, out_dir, mirror, address, study)
+        if contextual:
+            cells, skipped = pretrained(cells, skipped, profile, out_dir, mirror, jobs, study)
         if executor == "ray":
             from .ray_cells import CellResources, run_cells_on_ray
 
@@ -118,6 +123,59 @@ def searched(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_di
     return kept, skipped
 
 
+BILM_DIR = "bilm"
+
+
+def pretrained(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_dir: Path,
+               mirror: str | None, jobs: int,
+               study: dict) -> tuple[list[Cell], list[Skipped]]:
+    """Pre-train (or read back) the biLM of each (corpus, tokenizer) that has contextual
+    cells, on the profile's budget; those cells with their biLM, the rest skipped. What
+    each biLM cost goes into ``study["bilms"]``."""
+    from ..embeddings.contextual import BILM_FILE, BiLMConfig
+    from ..training.language_model import train_bilm
+    from .matrix import UNLABELLED
+
+    records = study.setdefault("bilms", {})
+    folders: dict[tuple[str, str], str] = {}
+    budget = profile.contextual
+    for cell in cells:
+        pair = (cell.corpus, cell.tokenizer.label)
+        if not cell.contextual or pair in folders:
+            continue
+        key = f"{BILM_DIR}/{cell.key.split('/')[0]}/{cell.key.split('/')[1]}"
+        folder = out_dir / key
+        config = BiLMConfig(source=UNLABELLED[cell.corpus], tokenizer=cell.tokenizer.name,
+                            tokenizer_options=dict(cell.tokenizer.options),
+                            units=budget.units, epochs=budget.epochs, limit=budget.documents)
+        try:
+            metadata = json.loads((folder / BILM_FILE).read_text(encoding="utf-8"))
+            if metadata.get("config") != json.loads(json.dumps(asdict(config))):
+                raise ValueError("other settings")
+        except (OSError, ValueError):
+            try:
+                metadata = train_bilm(config, folder, mirror=mirror, jobs=jobs,
+                                      overwrite=True).metadata
+            except HansentiError as error:
+                folders[pair] = f"biLM failed: {error}"
+                continue
+        records[key] = {name: metadata[name] for name in (
+            "documents", "tokens", "output_vocab", "heldout_perplexity", "seconds", "history")}
+        atomic.write_json(out_dir / STUDY_FILE, study)
+        folders[pair] = str(folder.resolve())
+    kept = []
+    for cell in cells:
+        folder = folders.get((cell.corpus, cell.tokenizer.label), "")
+        if not cell.contextual:
+            kept.append(cell)
+        elif folder.startswith("biLM failed"):
+            if cell.seed == 1:
+                skipped.append(Skipped(cell.corpus, cell.tokenizer.label, cell.label, folder))
+        else:
+            kept.append(replace(cell, bilm=folder))
+    return kept, skipped
+
+
 def write_study_report(out_dir: Path, profile: Profile, cells: list[Cell],
                        skipped: list[Skipped], study: dict, command: str) -> None:
     """report.md/html of what has finished so far, with how and how long in the footer."""
@@ -132,7 +190,7 @@ def write_study_report(out_dir: Path, profile: Profile, cells: list[Cell],
               f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
               f"command: {command or '(library call)'}"]
     write_report(out_dir, f"Tokenization study ({profile.name})", footer,
-                 study.get("searches"))
+                 study.get("searches"), study.get("bilms"))
 
 
 def open_study(out_dir: Path, profile: Profile) -> dict:
