@@ -339,44 +339,44 @@ def write_report(out_dir: Path, title: str, footer: list[str],
         page += [f"<h2>{html.escape(corpus)}</h2>",
                  f"<p>{html.escape(headline.replace('**', ''))}</p>",
                  html_table(glance_header, glance), html_table(TABLE_HEADER, table)]
+        sections = []
         comparison = comparison_rows(comparisons, corpus)
         if comparison:
-            note = (f"Paired by seed against the tokenizer best on validation for the same "
-                    f"model; 'beyond seed noise' = paired t-test p < {SIGNIFICANCE}.")
-            markdown += ["### Tokenizers against the best", "", note, "",
-                         markdown_table(COMPARISON_HEADER, comparison), ""]
-            page += ["<h3>Tokenizers against the best</h3>", f"<p>{html.escape(note)}</p>",
-                     html_table(COMPARISON_HEADER, comparison)]
+            sections.append((
+                "Tokenizers against the best",
+                f"Paired by seed against the tokenizer best on validation for the same "
+                f"model; 'beyond seed noise' = paired t-test p < {SIGNIFICANCE}.",
+                COMPARISON_HEADER, comparison))
         tuned = tuning_rows(summary, results, corpus, searches or {})
         if tuned:
-            note = ("Each (tokenizer, model) searched on the same budget (Ray Tune: seeded "
-                    "random configurations, ASHA early stopping, validation split only), then "
-                    "trained with every seed; the gain is tuned minus fixed mean test accuracy. "
-                    "Tokenizers compared after tuning: the MODEL-tuned rows above.")
-            markdown += ["### Fixed settings against tuned", "", note, "",
-                         markdown_table(TUNING_HEADER, tuned), ""]
-            page += ["<h3>Fixed settings against tuned</h3>", f"<p>{html.escape(note)}</p>",
-                     html_table(TUNING_HEADER, tuned)]
+            sections.append((
+                "Fixed settings against tuned",
+                "Each (tokenizer, model) searched on the same budget (Ray Tune: seeded "
+                "random configurations, ASHA early stopping, validation split only), then "
+                "trained with every seed; the gain is tuned minus fixed mean test accuracy. "
+                "Tokenizers compared after tuning: the MODEL-tuned rows above.",
+                TUNING_HEADER, tuned))
         read = contextual_rows(summary, results, corpus, bilms or {})
         if read:
-            note = ("Each network also reading a biLM (ELMo) pre-trained for its tokenizer on "
-                    "unlabelled reviews without test text (frozen, its layers mixed by "
-                    "learned weights beside the token embedding), same settings and seeds; "
-                    "the gain is mean test accuracy with the biLM minus without.")
-            markdown += ["### Token embedding against the biLM", "", note, "",
-                         markdown_table(CONTEXTUAL_HEADER, read), ""]
-            page += ["<h3>Token embedding against the biLM</h3>", f"<p>{html.escape(note)}</p>",
-                     html_table(CONTEXTUAL_HEADER, read)]
+            sections.append((
+                "Token embedding against the biLM",
+                "Each network also reading a biLM (ELMo) pre-trained for its tokenizer on "
+                "unlabelled reviews without test text (frozen, its layers mixed by learned "
+                "weights beside the token embedding), same settings and seeds; the gain is "
+                "mean test accuracy with the biLM minus without.",
+                CONTEXTUAL_HEADER, read))
         combined = ensemble_rows(ensembles, corpus) if not ensembles.empty else []
         if combined:
-            note = ("Every cell of a seed combined by `hansenti ensemble` (a logistic "
-                    "regression on the members' logits, or their mean, whichever "
-                    "cross-validates better on the seed's validation split); test scored once.")
-            markdown += ["### Ensemble of every cell, per seed", "", note, "",
-                         markdown_table(ENSEMBLE_HEADER, combined), ""]
-            page += ["<h3>Ensemble of every cell, per seed</h3>",
-                     f"<p>{html.escape(note.replace('`', ''))}</p>",
-                     html_table(ENSEMBLE_HEADER, combined)]
+            sections.append((
+                "Ensemble of every cell, per seed",
+                "Every cell of a seed combined by `hansenti ensemble` (a logistic "
+                "regression on the members' logits, or their mean, whichever "
+                "cross-validates better on the seed's validation split); test scored once.",
+                ENSEMBLE_HEADER, combined))
+        for title_text, note, header, rows in sections:
+            markdown += [f"### {title_text}", "", note, "", markdown_table(header, rows), ""]
+            page += [f"<h3>{html.escape(title_text)}</h3>",
+                     f"<p>{html.escape(note.replace('`', ''))}</p>", html_table(header, rows)]
         plots = [("accuracy", accuracy_bars(summary, corpus)),
                  ("accuracy-vs-length", accuracy_vs_length(summary, corpus)),
                  ("curves", training_curves(results, out_dir, corpus))]
