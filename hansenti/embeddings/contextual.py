@@ -98,7 +98,6 @@ class CharVocab:
         return table
 
 
-
 @dataclass(frozen=True)
 class PretrainedBiLM:
     """A biLM folder written by ``hansenti embed train --algo elmo``."""

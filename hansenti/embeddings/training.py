@@ -29,6 +29,7 @@ from .vectors import (
 
 log = logging.getLogger("hansenti")
 
+
 @dataclass(frozen=True)
 class EmbeddingConfig:
     """What determines a set of pre-trained vectors."""

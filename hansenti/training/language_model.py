@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hansenti")
 
+
 @dataclass
 class Corpus:
     """The biLM's text as ids: pieces of documents over the input vocabulary (every token
@@ -196,7 +197,11 @@ class Checkpoints:
         self.path = folder / "state.json"
         self.state: dict[str, Any] = {"epoch": 0, "batch": 0, "model": None, "history": []}
         if self.path.is_file():
-            self.state = json.loads(self.path.read_text())
+            try:
+                self.state = json.loads(self.path.read_text())
+            except ValueError as error:
+                raise HansentiError(f"{self.path} is corrupt ({error}): delete {folder} to "
+                                    "pre-train this biLM from the start") from error
 
     def load(self) -> "keras.Model | None":
         import keras
@@ -224,7 +229,7 @@ class Checkpoints:
                 stale.unlink(missing_ok=True)
 
 
-def progress_callbacks(checkpoints: Checkpoints, epoch: int, start: int, every: float,
+def progress_callback(checkpoints: Checkpoints, epoch: int, start: int, every: float,
                        tokens_per_batch: float):
     """A callback that commits a checkpoint every ``every`` seconds within the epoch and
     adds tokens/s to the progress bar's logs."""
@@ -250,6 +255,8 @@ def progress_callbacks(checkpoints: Checkpoints, epoch: int, start: int, every: 
 
 @dataclass
 class BiLMResult:
+    """A finished biLM: its folder and what ``bilm.json`` records."""
+
     path: Path
     metadata: dict[str, Any]
 
@@ -284,7 +291,7 @@ def train_bilm(config: BiLMConfig, out_dir: str | Path, mirror: str | None = Non
         if start < len(order):
             model.fit(Batches(corpus.train, order, start), epochs=1,
                       verbose=keras_verbosity(),
-                      callbacks=[progress_callbacks(checkpoints, epoch, start,
+                      callbacks=[progress_callback(checkpoints, epoch, start,
                                                     60 * checkpoint_minutes, tokens_per_batch)])
         seconds = time.perf_counter() - started
         trained = int(lengths[np.concatenate(order[start:])].sum()) if start < len(order) else 0
