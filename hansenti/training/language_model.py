@@ -119,27 +119,6 @@ def epoch_batches(count: int, lengths: np.ndarray, batch_size: int, seed: int
     return batches
 
 
-def batches_class():
-    """The Keras dataset of one epoch's batches (defined on first use: Keras loads late)."""
-    import keras
-
-    class Batches(keras.utils.PyDataset):
-        """Batches ``start``.. of an epoch's order."""
-
-        def __init__(self, data: list[tuple[np.ndarray, np.ndarray]],
-                     order: list[np.ndarray], start: int) -> None:
-            super().__init__()
-            self.data, self.order = data, order[start:]
-
-        def __len__(self) -> int:
-            return len(self.order)
-
-        def __getitem__(self, index: int) -> dict[str, np.ndarray]:
-            return batch_arrays([self.data[i] for i in self.order[index]])
-
-    return Batches
-
-
 def language_model(config: BiLMConfig, corpus: Corpus) -> "keras.Model":
     """The training model: ids and targets in, the sampled-softmax loss added."""
     import keras
@@ -229,28 +208,30 @@ class Checkpoints:
                 stale.unlink(missing_ok=True)
 
 
-def progress_callback(checkpoints: Checkpoints, epoch: int, start: int, every: float,
-                       tokens_per_batch: float):
-    """A callback that commits a checkpoint every ``every`` seconds within the epoch and
-    adds tokens/s to the progress bar's logs."""
-    import keras
+def train_epoch(model: "keras.Model", data: list[tuple[np.ndarray, np.ndarray]],
+                order: list[np.ndarray], start: int, epoch: int, checkpoints: Checkpoints,
+                every: float) -> int:
+    """Batches ``start``.. of this epoch's ``order``, one ``train_on_batch`` each (their
+    lengths differ; a Keras dataset would fix the first one's), with a progress bar of
+    loss and tokens/s, a checkpoint committed every ``every`` seconds (and logged);
+    returns the tokens trained."""
+    from ..core.parallel import progress_bar
 
-    class Progress(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.started = self.saved = time.perf_counter()
-            self.done = 0
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            self.done = batch + 1
-            elapsed = time.perf_counter() - self.started
-            if logs is not None:
-                logs["tokens_per_s"] = self.done * tokens_per_batch / max(elapsed, 1e-9)
-            if time.perf_counter() - self.saved >= every:
-                checkpoints.commit(self.model, epoch, start + self.done)
-                self.saved = time.perf_counter()
-
-    return Progress()
+    trained, started, saved = 0, time.perf_counter(), time.perf_counter()
+    with progress_bar(len(order) - start, f"biLM epoch {epoch + 1}", unit="batch") as bar:
+        for index in range(start, len(order)):
+            arrays = batch_arrays([data[i] for i in order[index]])
+            loss = float(model.train_on_batch(arrays, return_dict=True)["loss"])
+            trained += int((arrays["ids"] != PAD_ID).sum())
+            rate = trained / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix(loss=f"{loss:.3f}", tokens_per_s=f"{rate:,.0f}", refresh=False)
+            bar.update(1)
+            if time.perf_counter() - saved >= every:
+                checkpoints.commit(model, epoch, index + 1)
+                log.info("biLM epoch %d: batch %d/%d, sampled loss %.3f, %.0f tokens/s",
+                         epoch + 1, index + 1, len(order), loss, rate)
+                saved = time.perf_counter()
+    return trained
 
 
 @dataclass
@@ -269,7 +250,7 @@ def train_bilm(config: BiLMConfig, out_dir: str | Path, mirror: str | None = Non
     ``bilm.npz`` (the token encoder's and LSTMs' weights a classifier reads)."""
     import keras
 
-    from ..models.keras_classifier import keras_verbosity, reseed
+    from ..models.keras_classifier import reseed
 
     check_output_folder(out_dir, overwrite, option="--out")
     corpus, tokenizer, tokenize_seconds = prepare(config, mirror, jobs, tokenizer)
@@ -280,21 +261,15 @@ def train_bilm(config: BiLMConfig, out_dir: str | Path, mirror: str | None = Non
     keras.utils.set_random_seed(config.seed)
     model = checkpoints.load() or language_model(config, corpus)
     lengths = np.array([len(ids) for ids, _ in corpus.train])
-    tokens_per_batch = float(lengths.mean()) * config.batch_size
-    Batches = batches_class()
     while len(checkpoints.state["history"]) < config.epochs:
         epoch, start = checkpoints.state["epoch"], checkpoints.state["batch"]
         order = epoch_batches(len(corpus.train), lengths, config.batch_size,
                               config.seed * 1_000 + epoch)
         reseed(model, config.seed * 1_000 + epoch + start)
         started = time.perf_counter()
-        if start < len(order):
-            model.fit(Batches(corpus.train, order, start), epochs=1,
-                      verbose=keras_verbosity(),
-                      callbacks=[progress_callback(checkpoints, epoch, start,
-                                                    60 * checkpoint_minutes, tokens_per_batch)])
+        trained = train_epoch(model, corpus.train, order, start, epoch, checkpoints,
+                              60 * checkpoint_minutes)
         seconds = time.perf_counter() - started
-        trained = int(lengths[np.concatenate(order[start:])].sum()) if start < len(order) else 0
         row = {"epoch": epoch + 1, "heldout_perplexity": perplexity(model, corpus.heldout,
                                                                     config.units),
                "seconds": seconds, "tokens_per_s": trained / max(seconds, 1e-9)}
