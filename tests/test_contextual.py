@@ -166,3 +166,28 @@ def test_contextual_refusals(tiny_bilm, run_cli, mirror, tmp_path):
     assert "nsmc" not in other.stderr  # refused before the corpus is read
     missing = run_cli(*common, "-t", "whitespace", "-p", f"contextual={tmp_path}")
     assert missing.exit_code == 2 and "is not a biLM folder" in missing.stderr
+
+
+def test_batches_of_any_length_train(tmp_path):
+    """Pieces cut at the window length come first and shorter ones after (IMDB's long
+    reviews): every batch trains, whatever its length."""
+    from hansenti.embeddings.contextual import BiLMConfig, CharVocab
+    from hansenti.tokenizers.vocab import Vocab
+    from hansenti.training.language_model import (
+        Checkpoints,
+        Corpus,
+        language_model,
+        pieces,
+        train_epoch,
+    )
+
+    config = BiLMConfig(units=8, vocab_size=50, samples=16, batch_size=4, window=8)
+    documents = [[f"w{i % 30}" for i in range(start, start + 8)] for start in range(8)]
+    documents += [[f"w{i}" for i in range(n)] for n in range(1, 9)]
+    vocab = Vocab.build(documents)
+    data = pieces(documents, vocab, vocab, config.window)
+    corpus = Corpus(vocab, vocab, CharVocab.build(documents), data, data[:2], 16, 100, 2)
+    model = language_model(config, corpus)
+    order = [np.arange(0, 4), np.arange(4, 8), np.arange(8, 12), np.arange(12, 16)]
+    trained = train_epoch(model, data, order, 0, 0, Checkpoints(tmp_path), every=1e9)
+    assert trained == sum(len(ids) for ids, _ in data)
