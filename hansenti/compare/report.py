@@ -8,7 +8,7 @@ import csv
 import html
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -238,25 +238,36 @@ TUNING_HEADER = ["tokenizer", "model", "fixed (%)", "tuned (%)", "gain (pts)", "
                  "search CPU min", "tuned cells' train min", "chosen settings"]
 
 
+def variant_pairs(summary: pd.DataFrame, results: pd.DataFrame, corpus: str, suffix: str
+                  ) -> Iterator[tuple[str, str, pd.Series, pd.Series, pd.DataFrame]]:
+    """Each (tokenizer, model) of ``corpus`` that has a ``MODEL<suffix>`` variant: the
+    tokenizer, the model, both summary rows and the variant's finished cells."""
+    here = summary[summary["corpus"] == corpus].set_index(["tokenizer", "model"])
+    done = results[(results["status"] == "done") & (results["corpus"] == corpus)]
+    for (tokenizer, model), variant in here.iterrows():
+        base = model.removesuffix(suffix)
+        if base == model or (tokenizer, base) not in here.index:
+            continue
+        cells = done[(done["tokenizer"] == tokenizer) & (done["model"] == model)]
+        yield tokenizer, base, here.loc[(tokenizer, base)], variant, cells
+
+
+def gain_text(base: pd.Series, variant: pd.Series) -> str:
+    return f"{100 * (variant['test_accuracy'] - base['test_accuracy']):+.2f}"
+
+
 def tuning_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
                 searches: dict[str, Any]) -> list[list[str]]:
     """Fixed-setting and tuned test accuracy of each (tokenizer, model) that has both,
     the gain, and what the search and the tuned cells cost."""
     rows = []
-    here = summary[summary["corpus"] == corpus].set_index(["tokenizer", "model"])
-    done = results[(results["status"] == "done") & (results["corpus"] == corpus)]
-    for (tokenizer, model), tuned in here.iterrows():
-        fixed_model = model.removesuffix(TUNED_SUFFIX)
-        if fixed_model == model or (tokenizer, fixed_model) not in here.index:
-            continue
-        fixed = here.loc[(tokenizer, fixed_model)]
-        cells = done[(done["tokenizer"] == tokenizer) & (done["model"] == model)]
+    for tokenizer, model, fixed, tuned, cells in variant_pairs(summary, results, corpus,
+                                                               TUNED_SUFFIX):
         search = searches.get(search_key(
             Path(cells["run_dir"].iloc[0]).relative_to(RUNS_DIR).as_posix()), {})
         settings = ", ".join(f"{k}={_setting(v)}" for k, v in search.get("chosen", {}).items())
-        rows.append([tokenizer, fixed_model, accuracy_text(fixed), accuracy_text(tuned),
-                     f"{100 * (tuned['test_accuracy'] - fixed['test_accuracy']):+.2f}",
-                     str(len(search.get("trials", []))),
+        rows.append([tokenizer, model, accuracy_text(fixed), accuracy_text(tuned),
+                     gain_text(fixed, tuned), str(len(search.get("trials", []))),
                      f"{search.get('cpu_seconds', math.nan) / 60:.1f}",
                      f"{cells['train_seconds'].sum() / 60:.1f}", settings])
     return rows
@@ -271,18 +282,12 @@ def contextual_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
     """Each network with its token embedding alone and with its tokenizer's biLM, the
     gain, and what the biLM and the cells reading it cost."""
     rows = []
-    here = summary[summary["corpus"] == corpus].set_index(["tokenizer", "model"])
-    done = results[(results["status"] == "done") & (results["corpus"] == corpus)]
-    for (tokenizer, model), read in here.iterrows():
-        alone = model.removesuffix(CONTEXTUAL_SUFFIX)
-        if alone == model or (tokenizer, alone) not in here.index:
-            continue
-        fixed = here.loc[(tokenizer, alone)]
-        cells = done[(done["tokenizer"] == tokenizer) & (done["model"] == model)]
+    for tokenizer, model, alone, read, cells in variant_pairs(summary, results, corpus,
+                                                              CONTEXTUAL_SUFFIX):
         slug = Path(cells["run_dir"].iloc[0]).parts[2]
         bilm = bilms.get(f"bilm/{corpus}/{slug}", {})
-        rows.append([tokenizer, alone, accuracy_text(fixed), accuracy_text(read),
-                     f"{100 * (read['test_accuracy'] - fixed['test_accuracy']):+.2f}",
+        rows.append([tokenizer, model, accuracy_text(alone), accuracy_text(read),
+                     gain_text(alone, read),
                      f"{bilm.get('heldout_perplexity', math.nan):.1f}",
                      f"{bilm.get('seconds', {}).get('train', math.nan) / 60:.1f}",
                      f"{cells['train_seconds'].sum() / 60:.1f}"])
