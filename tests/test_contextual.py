@@ -4,6 +4,7 @@ classifier reading it through ``-p contextual=``."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -87,7 +88,8 @@ def test_classifier_reads_the_frozen_bilm(tiny_bilm, run_cli, mirror, tmp_path):
     from hansenti.embeddings.contextual import PretrainedBiLM
     from hansenti.models.keras_classifier import MODEL_FILE
 
-    out, _ = tiny_bilm
+    out = tmp_path / "bilm"
+    shutil.copytree(tiny_bilm[0], out)
     run = tmp_path / "runs" / "ctx"
     result = run_cli("train", "--mirror", str(mirror), "-t", "whitespace", "-m", "bilstm",
                      "--limit", "600", "-p", "epochs=1", "-p", "units=8",
@@ -107,7 +109,9 @@ def test_classifier_reads_the_frozen_bilm(tiny_bilm, run_cli, mirror, tmp_path):
     assert len(model.trainable_variables) < len(model.weights) - len(stored)
 
     assert "Contextual features: a frozen biLM" in (run / "MODEL_CARD.md").read_text()
-    # a fresh process: loading the model must not depend on what this one imported
+    # a fresh process, and no biLM folder: the model carries the biLM, and loading it
+    # must not depend on what this process imported
+    shutil.rmtree(out)
     scored = hansenti("predict", str(run), "정말 재밌는 영화", "최악이다 돈 아까워",
                       home=tmp_path, mirror=mirror)
     assert scored.returncode == 0, scored.stderr[-2000:]

@@ -122,6 +122,13 @@ class PretrainedBiLM:
             ) from error
         return cls(folder, metadata, weights)
 
+    @classmethod
+    def checked(cls, path: str | Path, tokenizer: str) -> "PretrainedBiLM":
+        """The biLM at ``path``, refused in one line unless it reads ``tokenizer``'s tokens."""
+        bilm = cls.load(path)
+        bilm.check_tokenizer(tokenizer)
+        return bilm
+
     @property
     def config(self) -> dict[str, Any]:
         return self.metadata["config"]

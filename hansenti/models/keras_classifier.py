@@ -87,13 +87,9 @@ class KerasClassifier(Classifier):
         self.model: keras.Model | None = None
         self.initial_embeddings: np.ndarray | None = None
         self.embeddings_report: dict[str, Any] | None = None
-        #: the pre-trained biLM of ``-p contextual=``, checked before any work
+        #: the pre-trained biLM of ``-p contextual=``, read when training starts (a
+        #: trained model carries its weights: predicting needs no biLM folder)
         self.bilm: PretrainedBiLM | None = None
-        if self.options.contextual:
-            from ..embeddings.contextual import PretrainedBiLM
-
-            self.bilm = PretrainedBiLM.load(self.options.contextual)
-            self.bilm.check_tokenizer(config.tokenizer)
 
     # --- encoding -----------------------------------------------------------------------
     def encode(self, docs: Documents, length: int | None = None) -> np.ndarray:
@@ -147,6 +143,10 @@ class KerasClassifier(Classifier):
                  self.cut_documents, self.maxlen)
         if self.config.embeddings:
             self.use_pretrained(self.config.embeddings)
+        if self.options.contextual:
+            from ..embeddings.contextual import PretrainedBiLM
+
+            self.bilm = PretrainedBiLM.checked(self.options.contextual, self.config.tokenizer)
 
     def train_epochs(self, x: np.ndarray, labels: np.ndarray,
                      validation: tuple[np.ndarray, np.ndarray] | None, workdir: Path,

@@ -76,6 +76,10 @@ def train(config: TrainConfig | None, run_dir: str | Path, resume: bool = False,
                             "drop --refit")
     if config.embeddings:
         check_embeddings(classifier, config.embeddings)
+    if config.model_options.get("contextual"):
+        from ..embeddings.contextual import PretrainedBiLM
+
+        PretrainedBiLM.checked(config.model_options["contextual"], config.tokenizer)
     tokenizer = create_tokenizer(config.tokenizer, **config.tokenizer_options)
     if data is None:
         data = data_splits.labelled_data(config, mirror,
