@@ -75,6 +75,14 @@ def test_bilm_pretrains_and_resumes(tiny_bilm):
     assert "held-out perplexity" in result.stdout
 
 
+def test_each_algo_refuses_the_others_options(run_cli, tmp_path):
+    elmo = run_cli("embed", "train", "--algo", "elmo", "--cbow", "--out", str(tmp_path / "a"))
+    assert elmo.exit_code == 2 and "--algo elmo does not read --cbow" in elmo.stderr
+    vectors = run_cli("embed", "train", "--layers", "3", "--out", str(tmp_path / "b"))
+    assert vectors.exit_code == 2 and "--algo word2vec does not read --layers" in vectors.stderr
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
 def test_bilm_refuses_test_text(run_cli, mirror, tmp_path):
     result = run_cli("embed", "train", "--algo", "elmo", "--corpus", "nsmc:test",
                      "--mirror", str(mirror), "--out", str(tmp_path / "x"))

@@ -79,6 +79,7 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
     embedding.json; for elmo bilm.json and bilm.npz."""
     from ..embeddings import train_embeddings
 
+    refuse_other_algos_options(algo)
     ready = open_tokenizer(tokenizer, tokenizer_options)
     slug = str(source).replace(":", "-").replace("+", "-")
     if algo == "elmo":
@@ -102,6 +103,27 @@ def train_command(mirror: str | None, source: str, tokenizer: str,
     click.echo(f"{out_dir}: {meta['vocab_size']:,} words x {meta['dim']} from "
                f"{meta['documents']:,} documents ({meta['tokens']:,} tokens) in "
                f"{meta['seconds']['train']:.0f} s")
+
+
+#: the options only word vectors read, and those only a biLM reads
+WORD_VECTOR_OPTIONS = ("window", "min_count", "cbow")
+BILM_OPTIONS = ("layers", "vocab_size", "batch_size")
+
+
+def refuse_other_algos_options(algo: str) -> None:
+    """An option given on the command line that ``algo`` does not read is an error."""
+    from click.core import ParameterSource
+
+    from ..core.errors import HansentiError
+
+    context = click.get_current_context()
+    unread = WORD_VECTOR_OPTIONS if algo == "elmo" else BILM_OPTIONS
+    given = [name for name in unread
+             if context.get_parameter_source(name) == ParameterSource.COMMANDLINE]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise HansentiError(f"--algo {algo} does not read {flags}: drop it, or pick "
+                            f"{'word2vec/fasttext' if algo == 'elmo' else 'elmo'}")
 
 
 def train_elmo(config: BiLMConfig, out_dir: Path, mirror: str | None, jobs: int,
