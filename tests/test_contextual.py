@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 
 import numpy as np
 import pytest
@@ -124,6 +125,10 @@ def test_classifier_reads_the_frozen_bilm(tiny_bilm, run_cli, mirror, tmp_path):
                       home=tmp_path, mirror=mirror)
     assert scored.returncode == 0, scored.stderr[-2000:]
     assert len(scored.stdout.strip().splitlines()) >= 2
+    from hansenti.runs.package import build_wheel
+
+    wheel = build_wheel(run, "ko-test-elmo", "0.1.0", tmp_path / "dist")
+    assert "hansenti_model_ko_test_elmo/run/model.keras" in zipfile.ZipFile(wheel).namelist()
 
 
 def test_gradual_unfreezing(tiny_bilm, run_cli, mirror, tmp_path):
