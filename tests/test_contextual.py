@@ -206,5 +206,11 @@ def test_batches_of_any_length_train(tmp_path):
     corpus = Corpus(vocab, vocab, CharVocab.build(documents), data, data[:2], 16, 100, 2)
     model = language_model(config, corpus)
     order = [np.arange(0, 4), np.arange(4, 8), np.arange(8, 12), np.arange(12, 16)]
-    trained = train_epoch(model, data, order, 0, 0, Checkpoints(tmp_path), every=1e9)
-    assert trained == sum(len(ids) for ids, _ in data)
+    checkpoints = Checkpoints(tmp_path)
+    trained, seconds = train_epoch(model, data, order, 0, 0, checkpoints, every=0)
+    assert trained == sum(len(ids) for ids, _ in data) and seconds > 0
+    # an invocation resumed after batch 4 counts what the first one spent
+    spent = checkpoints.state["spent"]
+    assert checkpoints.state["batch"] == 4 and spent["tokens"] == trained
+    again, more = train_epoch(model, data, order, 4, 0, checkpoints, every=1e9)
+    assert again == trained and more >= spent["seconds"]

@@ -194,14 +194,18 @@ class Checkpoints:
         return keras.saving.load_model(self.folder / self.state["model"])
 
     def commit(self, model: "keras.Model", epoch: int, batch: int,
-               finished: dict[str, Any] | None = None) -> None:
+               finished: dict[str, Any] | None = None,
+               spent: dict[str, float] | None = None) -> None:
+        """Save ``model`` after ``batch`` of ``epoch`` with what the epoch has ``spent`` so
+        far (tokens, seconds), or after a ``finished`` epoch's history row."""
         from ..models.saving import save_model
 
         name = f"step-{epoch}-{batch}.keras"
         save_model(model, self.folder / name)
         failpoint("bilm.saved")
         history = self.state["history"] + ([finished] if finished else [])
-        self.state = {"epoch": epoch, "batch": batch, "model": name, "history": history}
+        self.state = {"epoch": epoch, "batch": batch, "model": name, "history": history,
+                      "spent": spent or {}}
         atomic.write_json(self.path, self.state)  # the commit point
         for stale in self.folder.glob("step-*.keras"):
             if stale.name != name:
@@ -210,28 +214,32 @@ class Checkpoints:
 
 def train_epoch(model: "keras.Model", data: list[tuple[np.ndarray, np.ndarray]],
                 order: list[np.ndarray], start: int, epoch: int, checkpoints: Checkpoints,
-                every: float) -> int:
+                every: float) -> tuple[int, float]:
     """Batches ``start``.. of this epoch's ``order``, one ``train_on_batch`` each (their
     lengths differ; a Keras dataset would fix the first one's), with a progress bar of
     loss and tokens/s, a checkpoint committed every ``every`` seconds (and logged);
-    returns the tokens trained."""
+    returns the epoch's tokens and seconds, an interrupted invocation's included."""
     from ..core.parallel import progress_bar
 
-    trained, started, saved = 0, time.perf_counter(), time.perf_counter()
+    before = checkpoints.state.get("spent", {}) if start else {}
+    tokens, seconds = int(before.get("tokens", 0)), float(before.get("seconds", 0.0))
+    started = saved = time.perf_counter()
     with progress_bar(len(order) - start, f"biLM epoch {epoch + 1}", unit="batch") as bar:
         for index in range(start, len(order)):
             arrays = batch_arrays([data[i] for i in order[index]])
             loss = float(model.train_on_batch(arrays, return_dict=True)["loss"])
-            trained += int((arrays["ids"] != PAD_ID).sum())
-            rate = trained / max(time.perf_counter() - started, 1e-9)
+            tokens += int((arrays["ids"] != PAD_ID).sum())
+            elapsed = seconds + time.perf_counter() - started
+            rate = tokens / max(elapsed, 1e-9)
             bar.set_postfix(loss=f"{loss:.3f}", tokens_per_s=f"{rate:,.0f}", refresh=False)
             bar.update(1)
             if time.perf_counter() - saved >= every:
-                checkpoints.commit(model, epoch, index + 1)
+                checkpoints.commit(model, epoch, index + 1,
+                                   spent={"tokens": tokens, "seconds": elapsed})
                 log.info("biLM epoch %d: batch %d/%d, sampled loss %.3f, %.0f tokens/s",
                          epoch + 1, index + 1, len(order), loss, rate)
                 saved = time.perf_counter()
-    return trained
+    return tokens, seconds + time.perf_counter() - started
 
 
 @dataclass
@@ -266,10 +274,8 @@ def train_bilm(config: BiLMConfig, out_dir: str | Path, mirror: str | None = Non
         order = epoch_batches(len(corpus.train), lengths, config.batch_size,
                               config.seed * 1_000 + epoch)
         reseed(model, config.seed * 1_000 + epoch + start)
-        started = time.perf_counter()
-        trained = train_epoch(model, corpus.train, order, start, epoch, checkpoints,
-                              60 * checkpoint_minutes)
-        seconds = time.perf_counter() - started
+        trained, seconds = train_epoch(model, corpus.train, order, start, epoch, checkpoints,
+                                       60 * checkpoint_minutes)
         row = {"epoch": epoch + 1, "heldout_perplexity": perplexity(model, corpus.heldout,
                                                                     config.units),
                "seconds": seconds, "tokens_per_s": trained / max(seconds, 1e-9)}
