@@ -344,41 +344,32 @@ def write_report(out_dir: Path, title: str, footer: list[str],
         page += [f"<h2>{html.escape(corpus)}</h2>",
                  f"<p>{html.escape(headline.replace('**', ''))}</p>",
                  html_table(glance_header, glance), html_table(TABLE_HEADER, table)]
-        sections = []
-        comparison = comparison_rows(comparisons, corpus)
-        if comparison:
-            sections.append((
-                "Tokenizers against the best",
-                f"Paired by seed against the tokenizer best on validation for the same "
-                f"model; 'beyond seed noise' = paired t-test p < {SIGNIFICANCE}.",
-                COMPARISON_HEADER, comparison))
-        tuned = tuning_rows(summary, results, corpus, searches or {})
-        if tuned:
-            sections.append((
-                "Fixed settings against tuned",
-                "Each (tokenizer, model) searched on the same budget (Ray Tune: seeded "
-                "random configurations, ASHA early stopping, validation split only), then "
-                "trained with every seed; the gain is tuned minus fixed mean test accuracy. "
-                "Tokenizers compared after tuning: the MODEL-tuned rows above.",
-                TUNING_HEADER, tuned))
-        read = contextual_rows(summary, results, corpus, bilms or {})
-        if read:
-            sections.append((
-                "Token embedding against the biLM",
-                "Each network also reading a biLM (ELMo) pre-trained for its tokenizer on "
-                "unlabelled reviews without test text (frozen, its layers mixed by learned "
-                "weights beside the token embedding), same settings and seeds; the gain is "
-                "mean test accuracy with the biLM minus without.",
-                CONTEXTUAL_HEADER, read))
-        combined = ensemble_rows(ensembles, corpus) if not ensembles.empty else []
-        if combined:
-            sections.append((
-                "Ensemble of every cell, per seed",
-                "Every cell of a seed combined by `hansenti ensemble` (a logistic "
-                "regression on the members' logits, or their mean, whichever "
-                "cross-validates better on the seed's validation split); test scored once.",
-                ENSEMBLE_HEADER, combined))
+        sections = [
+            ("Tokenizers against the best",
+             f"Paired by seed against the tokenizer best on validation for the same model; "
+             f"'beyond seed noise' = paired t-test p < {SIGNIFICANCE}.",
+             COMPARISON_HEADER, comparison_rows(comparisons, corpus)),
+            ("Fixed settings against tuned",
+             "Each (tokenizer, model) searched on the same budget (Ray Tune: seeded random "
+             "configurations, ASHA early stopping, validation split only), then trained with "
+             "every seed; the gain is tuned minus fixed mean test accuracy. Tokenizers "
+             "compared after tuning: the MODEL-tuned rows above.",
+             TUNING_HEADER, tuning_rows(summary, results, corpus, searches or {})),
+            ("Token embedding against the biLM",
+             "Each network also reading a biLM (ELMo) pre-trained for its tokenizer on "
+             "unlabelled reviews without test text (frozen, its layers mixed by learned "
+             "weights beside the token embedding), same settings and seeds; the gain is mean "
+             "test accuracy with the biLM minus without.",
+             CONTEXTUAL_HEADER, contextual_rows(summary, results, corpus, bilms or {})),
+            ("Ensemble of every cell, per seed",
+             "Every cell of a seed combined by `hansenti ensemble` (a logistic regression on "
+             "the members' logits, or their mean, whichever cross-validates better on the "
+             "seed's validation split); test scored once.",
+             ENSEMBLE_HEADER, ensemble_rows(ensembles, corpus) if not ensembles.empty else []),
+        ]
         for title_text, note, header, rows in sections:
+            if not rows:
+                continue
             markdown += [f"### {title_text}", "", note, "", markdown_table(header, rows), ""]
             page += [f"<h3>{html.escape(title_text)}</h3>",
                      f"<p>{html.escape(note.replace('`', ''))}</p>", html_table(header, rows)]
