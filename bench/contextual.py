@@ -51,22 +51,12 @@ def bilm_dir(name: str, limit: int | None = None) -> Path:
 
 def ready_bilm(name: str, mirror: str | None, limit: int | None = None) -> dict:
     """bilm.json of biLM ``name``, pre-trained (or continued) unless its folder holds it
-    with the same settings."""
-    from dataclasses import asdict
+    with the same settings (training logs its own progress)."""
+    from hansenti.embeddings.contextual import BiLMConfig
+    from hansenti.training import language_model
 
-    from hansenti.embeddings.contextual import BILM_FILE, BiLMConfig
-    from hansenti.training.language_model import train_bilm
-
-    config = BiLMConfig(**BILMS[name], limit=limit)
-    folder = bilm_dir(name, limit)
-    try:
-        metadata = json.loads((folder / BILM_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        metadata = {}
-    if metadata.get("config") != json.loads(json.dumps(asdict(config))):
-        print(f"== biLM {folder.name}", file=sys.stderr, flush=True)
-        metadata = train_bilm(config, folder, mirror=mirror, jobs=2, overwrite=True).metadata
-    return metadata
+    return language_model.ready_bilm(BiLMConfig(**BILMS[name], limit=limit),
+                                     bilm_dir(name, limit), mirror, jobs=2)
 
 
 def variant_config(case: str, variant: str, seed: int, limit: int | None,

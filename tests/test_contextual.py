@@ -112,8 +112,7 @@ def test_classifier_reads_the_frozen_bilm(tiny_bilm, run_cli, mirror, tmp_path):
     model = keras.saving.load_model(run / MODEL_FILE)
     layer = model.get_layer("contextual")
     stored = PretrainedBiLM.load(out).weights
-    kept = [v for v in layer.encoder.weights if v is not layer.encoder.table]
-    for variable, value in zip([*kept, *layer.stack.weights], stored):
+    for variable, value in zip([*layer.encoder.learned_weights, *layer.stack.weights], stored):
         np.testing.assert_array_equal(np.asarray(variable.numpy()), value)  # frozen
     assert len(model.trainable_variables) < len(model.weights) - len(stored)
 

@@ -6,7 +6,7 @@ import json
 import os
 import platform
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -132,8 +132,8 @@ def pretrained(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_
     """Pre-train (or read back) the biLM of each (corpus, tokenizer) that has contextual
     cells, on the profile's budget; those cells with their biLM, the rest skipped. What
     each biLM cost goes into ``study["bilms"]``."""
-    from ..embeddings.contextual import BILM_FILE, BiLMConfig
-    from ..training.language_model import train_bilm
+    from ..embeddings.contextual import BiLMConfig
+    from ..training import language_model
     from .matrix import UNLABELLED
 
     records = study.setdefault("bilms", {})
@@ -149,16 +149,10 @@ def pretrained(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_
                             tokenizer_options=dict(cell.tokenizer.options),
                             units=budget.units, epochs=budget.epochs, limit=budget.documents)
         try:
-            metadata = json.loads((folder / BILM_FILE).read_text(encoding="utf-8"))
-            if metadata.get("config") != json.loads(json.dumps(asdict(config))):
-                raise ValueError("other settings")
-        except (OSError, ValueError):
-            try:
-                metadata = train_bilm(config, folder, mirror=mirror, jobs=jobs,
-                                      overwrite=True).metadata
-            except HansentiError as error:
-                folders[pair] = f"biLM failed: {error}"
-                continue
+            metadata = language_model.ready_bilm(config, folder, mirror, jobs)
+        except HansentiError as error:
+            folders[pair] = f"biLM failed: {error}"
+            continue
         records[key] = {name: metadata[name] for name in (
             "documents", "tokens", "output_vocab", "heldout_perplexity", "seconds", "history")}
         atomic.write_json(out_dir / STUDY_FILE, study)

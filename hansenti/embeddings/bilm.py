@@ -55,6 +55,11 @@ class CharTokenEncoder(keras.layers.Layer):
         x = gate * self.transform(x) + (1.0 - gate) * x
         return self.projection(x)
 
+    @property
+    def learned_weights(self) -> list:
+        """Its weights but the character table (which is the vocabulary's, not learnt)."""
+        return [v for v in self.weights if v is not self.table]
+
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return (*input_shape, self.dim)
 

@@ -154,7 +154,7 @@ class PretrainedBiLM:
                             name="bilm_stack")
         encoder.build((None, None))
         stack.build((None, None, config["units"]))
-        variables = [v for v in encoder.weights if v is not encoder.table] + stack.weights
+        variables = [*encoder.learned_weights, *stack.weights]
         if [tuple(v.shape) for v in variables] != [w.shape for w in self.weights]:
             raise HansentiError(f"{self.path / BILM_WEIGHTS} does not match its "
                                 f"{BILM_FILE}: pre-train the biLM again")

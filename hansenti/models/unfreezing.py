@@ -56,11 +56,11 @@ def contextual_layer(model: keras.Model) -> ContextualEmbedding:
 
 def layers_from_top(layer: ContextualEmbedding) -> list[list["Variable"]]:
     """The biLM's variables, a group per layer from the top: each LSTM layer (forward and
-    backward together), then the token encoder (its character table is no weight)."""
+    backward together), then the token encoder's learnt weights."""
     stack, encoder = layer.stack, layer.encoder
     groups = [[*forward.weights, *backward.weights]
               for forward, backward in zip(stack.forward, stack.backward)]
-    return [*groups[::-1], [v for v in encoder.weights if v is not encoder.table]]
+    return [*groups[::-1], encoder.learned_weights]
 
 
 def unfreeze(model: keras.Model, epoch: int) -> dict[str, float]:

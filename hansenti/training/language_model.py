@@ -303,7 +303,20 @@ def train_bilm(config: BiLMConfig, out_dir: str | Path, mirror: str | None = Non
     return BiLMResult(Path(out_dir), metadata)
 
 
+def ready_bilm(config: BiLMConfig, folder: Path, mirror: str | None = None,
+               jobs: int = 1) -> dict[str, Any]:
+    """``folder``'s bilm.json if it holds the biLM of ``config``; else that biLM
+    pre-trained (or continued from its checkpoints) into ``folder``."""
+    try:
+        metadata = json.loads((folder / BILM_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        metadata = {}
+    if metadata.get("config") == json.loads(json.dumps(dataclasses.asdict(config))):
+        return metadata
+    return train_bilm(config, folder, mirror=mirror, jobs=jobs, overwrite=True).metadata
+
+
 def exported_variables(model: "keras.Model") -> list:
-    """The token encoder's (but its character table) and the LSTMs' weights, in order."""
+    """The token encoder's learnt and the LSTMs' weights, in order."""
     encoder, stack = model.get_layer("encoder"), model.get_layer("stack")
-    return [v for v in encoder.weights if v is not encoder.table] + list(stack.weights)
+    return [*encoder.learned_weights, *stack.weights]
