@@ -4,7 +4,9 @@ ensemble.json, distil.json, single.json, ngrams.json, self_training.json and the
 files, every figure there produced by hansenti commands); a candidate needs seeds 1-3. A
 single model is chosen by its mean validation accuracy, never test; a refitted run (the
 choice made on validation, then fitted again on all of train) equals its unrefitted twin on
-validation and is preferred to it, as decided before any test figure.
+validation and is preferred to it, as decided before any test figure. The contextual
+(ELMo) variants of bench/contextual.py, measured on a slice of train, are reported beside
+with what their validation said about adding them.
 
     python -m bench.accuracy
 
@@ -101,11 +103,33 @@ def single_candidates(corpus: str) -> dict[str, dict]:
             for name, (source, rows) in candidates.items() if len(rows) >= 3}
 
 
-def published_rows(name: str) -> list[tuple[str, dict]]:
-    """The rows of ``name.json``, then of ``name-partial.json`` (cases or seeds run alone),
-    each with its file."""
+def published_rows(name: str, table: str = "rows") -> list[tuple[str, dict]]:
+    """The rows of ``name.json``'s ``table``, then of ``name-partial.json``'s (cases or
+    seeds run alone), each with its file."""
     return [(f"{file}.json", row) for file in (name, f"{name}-partial")
-            if (RESULTS / f"{file}.json").is_file() for row in load(file)["rows"]]
+            if (RESULTS / f"{file}.json").is_file() for row in load(file)[table]]
+
+
+def contextual_trial(corpus: str) -> dict | None:
+    """bench/contextual.py's variants of ``corpus`` (a slice of train, seeds 1-3) and what
+    their validation said: whether a biLM variant beat word2vec there, the test figures
+    beside it (chosen by nothing)."""
+    rows = [(source, row) for source, row in published_rows("contextual", "summary")
+            if row["case"].startswith(f"{corpus}-") and {1, 2, 3} <= set(row["seeds"])]
+    variants: dict[str, dict] = {}
+    for source, row in rows:  # contextual.json's before a partial re-run's
+        variants.setdefault(row["variant"], {**row, "source": source})
+    contextual = {name: row for name, row in variants.items() if "elmo" in name}
+    if "word2vec" not in variants or not contextual:
+        return None
+    best = max(contextual, key=lambda name: contextual[name]["validation_mean"])
+    beats = contextual[best]["validation_mean"] > variants["word2vec"]["validation_mean"]
+    word2vec = variants["word2vec"]
+    return {"case": word2vec["case"], "train_documents": word2vec.get("train_documents"),
+            "source": word2vec["source"],
+            "variants": {name: {"validation_mean": row["validation_mean"],
+                                "test_mean": row["mean"]} for name, row in variants.items()},
+            "best_contextual": best, "beats_word2vec_on_validation": beats}
 
 
 def corpus_entry(corpus: str) -> dict:
@@ -116,7 +140,7 @@ def corpus_entry(corpus: str) -> dict:
              "single_candidates": {name: {"validation_mean": statistics.mean(c["validation"]),
                                           "test_mean": c["mean"], "source": c["source"]}
                                    for name, c in candidates.items()},
-             "goals": GOALS[corpus]}
+             "goals": GOALS[corpus], "contextual": contextual_trial(corpus)}
     entry["recipe"] = entry["ensemble"]["recipe"]
     entry["met"] = {kind: all(t >= GOALS[corpus][kind] for t in entry[kind]["test"])
                     for kind in ("ensemble", "single")}
@@ -153,9 +177,29 @@ def render(result: dict):
                              f"test {c['test_mean']:.2%}")
         lines += [""] + [f"Ensemble of {corpus}: {entry['recipe']}." for corpus, entry
                          in result.items()] + [""]
+        lines += [contextual_line(corpus, entry["contextual"])
+                  for corpus, entry in result.items() if entry["contextual"]]
         return "\n".join(lines)
 
     return markdown
+
+
+def contextual_line(corpus: str, trial: dict) -> str:
+    """What bench/contextual.py's slice said about contextual members for ``corpus``."""
+    variants = trial["variants"]
+    figures = ", ".join(f"{name} {v['validation_mean']:.2%} (test {v['test_mean']:.2%})"
+                        for name, v in variants.items())
+    best = trial["best_contextual"]
+    margin = 100 * (variants[best]["validation_mean"] - variants["word2vec"]["validation_mean"])
+    verdict = (f"{best} beat word2vec on validation by {margin:.2f} points: a full-data "
+               "contextual member is the next candidate" if trial["beats_word2vec_on_validation"]
+               else f"no biLM variant beat word2vec on validation (the best, {best}, by "
+               f"{margin:+.2f} points), so none joins the ensemble")
+    documents = trial["train_documents"]
+    slice_text = f"a {documents:,}-review slice" if documents else "a slice"
+    return (f"Contextual (ELMo) variants of {corpus}, tried on {slice_text} of train "
+            f"(bench/results/{trial['source'].replace('.json', '.md')}), validation: "
+            f"{figures}; {verdict}.\n")
 
 
 def measure(_: argparse.Namespace) -> recipe.Measured:
