@@ -1,7 +1,8 @@
 """Where accuracy stands against the goals: for each corpus the best ensemble and the best
 single model, per seed, gathered from the committed measurements (bench/results/
-ensemble.json, distil.json, single.json, ngrams.json, self_training.json and their -partial
-files, every figure there produced by hansenti commands); a candidate needs seeds 1-3. A
+ensemble.json and ensemble-CORPUS.json, distil.json, single.json, ngrams.json,
+self_training.json and their -partial files, every figure there produced by hansenti
+commands); a candidate needs seeds 1-3. A
 single model is chosen by its mean validation accuracy, never test; a refitted run (the
 choice made on validation, then fitted again on all of train) equals its unrefitted twin on
 validation and is preferred to it, as decided before any test figure. The contextual
@@ -47,9 +48,9 @@ def figures(rows: list[dict], source: str, recipe: str) -> dict:
 def ensembles(corpus: str) -> dict:
     """The largest ensemble measured on seeds 1-3 of ``corpus`` (chosen before any test
     figure: every member added is fitted on the fit split and weighted on validation);
-    ensemble-partial.json, a corpus re-run alone, stands over ensemble.json."""
+    ensemble-CORPUS.json, the corpus re-run alone, stands over ensemble.json."""
     measured = []
-    for order, file in enumerate(("ensemble", "ensemble-partial")):
+    for order, file in enumerate(("ensemble", f"ensemble-{corpus}")):
         if (RESULTS / f"{file}.json").is_file():
             rows = [row for row in load(file)["rows"] if row["corpus"] == corpus]
             measured += [((size, order), f"{file}.json", label, rows)
@@ -76,10 +77,13 @@ def single_candidates(corpus: str) -> dict[str, dict]:
         if all(known["seed"] != row["seed"] for known in rows):
             rows.append(row)
 
-    for row in load("ensemble")["rows"]:
-        if row["corpus"] == corpus:
-            for name, member in row["members"].items():
-                add(f"{name} + word2vec", "ensemble.json", {"seed": row["seed"], **member})
+    for file in (f"ensemble-{corpus}", "ensemble"):  # the corpus re-run alone first
+        if (RESULTS / f"{file}.json").is_file():
+            for row in load(file)["rows"]:
+                if row["corpus"] == corpus:
+                    for name, member in row["members"].items():
+                        add(f"{name} + word2vec", f"{file}.json",
+                            {"seed": row["seed"], **member})
     if corpus == "nsmc":
         for row in load("distil")["rows"]:
             add("Mecab CNN taught by the ensemble (distil)", "distil.json",

@@ -11,7 +11,9 @@ and CNN; IMDB: English CNN) and `nblr` with the best n-gram features of bench/ng
 into bench/runs/ensemble/ (a member finished earlier with the same settings is read back).
 It then combines every cell of that corpus and seed alone, with the word2vec members, and
 with both, exactly as `hansenti ensemble` does: weights fitted on validation, test scored
-once. Writes bench/results/ensemble.{json,md} (ensemble-partial with --only or fewer seeds).
+once. Writes bench/results/ensemble.{json,md}; one corpus (--only) is written as
+ensemble-CORPUS.{json,md} beside it (what bench/accuracy.py reads first for that corpus);
+fewer seeds or a slice add -partial.
 """
 
 from __future__ import annotations
@@ -141,12 +143,13 @@ def markdown(rows: list[dict], header: str) -> str:
 
 
 def measure(args: argparse.Namespace) -> recipe.Measured:
-    corpora = args.only or list(MEMBERS)
+    corpora = list(dict.fromkeys(args.only or MEMBERS))
     rows = [seed_row(args.study, corpus, seed, args.mirror, args.limit)
             for corpus in corpora for seed in range(1, args.seeds + 1)]
     return recipe.Measured({"study": str(args.study), "rows": rows},
                            lambda header: markdown(rows, header),
-                           corpora != list(MEMBERS) or args.seeds != 3 or bool(args.limit))
+                           args.seeds != 3 or bool(args.limit),
+                           scope=corpora[0] if len(corpora) == 1 else "")
 
 
 def main() -> None:

@@ -10,7 +10,8 @@ A benchmark module defines ``measure(args) -> Measured`` (and, if it has any, an
 child processes read the same corpora), ``--only CASE`` and ``--limit N`` where it has
 cases or a slice, the module's docstring as its help, hansenti's own errors as one line,
 and writes the result through :func:`bench.publish.publish` (``NAME-partial`` when the
-measurement says it is a slice).
+measurement says it is a slice; ``NAME-SCOPE`` when it measured one part, such as one
+corpus, that stands beside the whole's file rather than replacing it).
 """
 
 from __future__ import annotations
@@ -33,14 +34,17 @@ TRAIN_LIMIT = "train documents per corpus (default: all)"
 @dataclass(frozen=True)
 class Measured:
     """What one benchmark run measured: the JSON payload, its Markdown (given the stamped
-    header), whether it is a partial run (a slice, some cases, fewer seeds), and what went
-    wrong, if anything did: published all the same, then the command fails with it."""
+    header), whether it is a partial run (a slice, some cases, fewer seeds), the part it
+    measured in full when it is one part of the benchmark (``scope``, e.g. a corpus: the
+    file is then ``NAME-SCOPE``), and what went wrong, if anything did: published all the
+    same, then the command fails with it."""
 
     payload: dict[str, Any]
     render: Callable[[str], str]
     partial: bool = False
     settings: str = ""
     failure: str = ""
+    scope: str = ""
 
 
 def parser_for(name: str, doc: str, cases: Iterable[str] | None = None,
@@ -83,7 +87,8 @@ def run(name: str, doc: str, measure: Callable[[argparse.Namespace], Measured | 
         sys.exit(2)
     if measured is None:
         return
-    publish(name, measured.partial, measured.payload, measured.render, measured.settings)
+    scoped = f"{name}-{measured.scope}" if measured.scope else name
+    publish(scoped, measured.partial, measured.payload, measured.render, measured.settings)
     if measured.failure:
         sys.exit(f"bench.{name}: {measured.failure}")
 

@@ -57,7 +57,7 @@ TINY = {
 CHAIN = {
     "single": (["--limit", "600", "--seeds", "1"], "single-partial.json"),
     "ensemble": (["--limit", "600", "--seeds", "1", "--only", "nsmc"],
-                 "ensemble-partial.json"),
+                 "ensemble-nsmc-partial.json"),
     "distil": (["--limit", "600", "--seeds", "1", "--unlabelled", "1000"],
                "distil-partial.json"),
 }

@@ -142,11 +142,40 @@ def test_a_sliced_study_is_a_profile_of_its_own():
 
 
 def test_each_model_is_searched_over_the_options_it_reads():
+    from hansenti.compare.budget import Budget
     from hansenti.compare.tuning import space_for
 
-    assert {"units", "layers", "pooling", "maxlen", "learning_rate"} <= set(space_for("bilstm"))
-    assert "filters" not in space_for("bilstm") and "units" not in space_for("cnn")
-    assert set(space_for("nblr")) == {"ngram_max"}  # its C is searched inside every fit
+    budget = Budget(trials=1, epochs=1)
+    assert {"units", "layers", "pooling", "maxlen", "learning_rate"} <= set(
+        space_for("bilstm", budget))
+    assert "filters" not in space_for("bilstm", budget)
+    assert "units" not in space_for("cnn", budget)
+    assert set(space_for("nblr", budget)) == {"ngram_max"}  # its C is searched in every fit
+
+
+def test_the_cpu_profiles_search_what_these_cores_train_in_their_time():
+    from hansenti.compare.budget import WIDE_SPACE
+
+    for name in ("quick", "full"):
+        space = PROFILES[name].tuning.space
+        assert max(space["units"][1]) == 128 and min(space["batch_size"][1]) == 64
+        assert set(space) == set(WIDE_SPACE)  # the same options, smaller sizes
+    assert max(WIDE_SPACE["units"][1]) == 256  # the peer's size, for a GPU or a cluster
+
+
+def test_a_search_keeps_the_cheapest_trial_validation_cannot_tell_from_the_best():
+    from hansenti.compare.tuning import chosen_trial
+
+    def trial(score, seconds):
+        return {"score": score, "epoch_seconds": seconds}
+
+    trials = [trial(0.860, 90.0), trial(0.855, 30.0), trial(0.840, 5.0), trial(None, 1.0)]
+    # 2,000 validation reviews: one standard error of 0.86 is 0.0078
+    assert chosen_trial(trials, 2_000) == trial(0.855, 30.0)
+    # 200,000: 0.0008, so the best alone is within it
+    assert chosen_trial(trials, 200_000) == trial(0.860, 90.0)
+    # equal cost: the higher score
+    assert chosen_trial([trial(0.85, 9.0), trial(0.86, 9.0)], 2_000) == trial(0.86, 9.0)
 
 
 def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():

@@ -96,6 +96,8 @@ def test_a_crashed_cell_is_recorded_and_the_rest_finish(local_ray, tiny_profile,
 def test_a_tuned_study_searches_each_cell_once_on_validation(local_ray, tiny_profile, mirror,
                                                              tmp_path):
     pytest.importorskip("keras")
+    from hansenti.compare.tuning import chosen_trial
+
     matrix = (["nsmc"], ["char"], ["nblr", "cnn"], 1, "tiny", tmp_path / "study")
     run_study(*matrix, mirror=str(mirror), tune=True, trials=2)
     rows = {row["model"]: row for row in read_csv(tmp_path / "study" / "results.csv")}
@@ -106,9 +108,10 @@ def test_a_tuned_study_searches_each_cell_once_on_validation(local_ray, tiny_pro
     for model in ("nblr", "cnn"):
         search = searches[f"tuning/nsmc/char/{model}-tuned"]
         assert len(search["trials"]) == 2 and search["cpu_seconds"] > 0
-        scored = [trial for trial in search["trials"] if trial["score"] is not None]
-        best = max(scored, key=lambda trial: trial["score"])
-        assert search["chosen"] == best["settings"]  # chosen on validation
+        assert all(trial["epoch_seconds"] > 0 for trial in search["trials"])
+        chosen = chosen_trial(search["trials"], search["validation_size"])
+        assert search["chosen"] == chosen["settings"]  # chosen on validation
+        assert search["best_score"] - chosen["score"] <= 0.5 / search["validation_size"] ** 0.5
         assert json.loads(rows[f"{model}-tuned"]["settings"]) == search["chosen"]
         assert rows[model]["settings"] == ""
     assert set(searches["tuning/nsmc/char/cnn-tuned"]["chosen"]) >= {"maxlen", "learning_rate",

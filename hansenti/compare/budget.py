@@ -3,7 +3,36 @@ tokenizer's biLM (``--contextual``) may spend."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+#: a tuned option's choices: ``("choice", values)`` or a range, ``("loguniform"|"uniform",
+#: (low, high))``; a model's search covers the options it reads
+Space = dict[str, tuple[str, tuple[Any, ...]]]
+
+#: every size a search may try: the peer-sized nets (256 units, 2 layers, batch 32) that
+#: a GPU or a cluster affords
+WIDE_SPACE: Space = {
+    "embedding_dim": ("choice", (64, 128, 256)),
+    "units": ("choice", (64, 128, 256)),
+    "layers": ("choice", (1, 2)),
+    "pooling": ("choice", ("last", "max")),
+    "filters": ("choice", (64, 128, 256)),
+    "batch_size": ("choice", (32, 64, 128, 256)),
+    "learning_rate": ("loguniform", (3e-4, 3e-3)),
+    "dropout": ("uniform", (0.2, 0.5)),
+    "ngram_max": ("choice", (1, 2, 3, 4)),
+}
+#: the sizes a 2-core CPU trains in the profiles' time: the wide space without its
+#: costliest choices (256 units or filters, batch 32), which made the quick tuned study's
+#: chosen cells cost 4.5x the fixed ones for gains inside a 200-review validation's noise
+CPU_SPACE: Space = {
+    **WIDE_SPACE,
+    "embedding_dim": ("choice", (32, 64, 128)),
+    "units": ("choice", (32, 64, 128)),
+    "filters": ("choice", (32, 64, 128)),
+    "batch_size": ("choice", (64, 128, 256)),
+}
 
 
 @dataclass(frozen=True)
@@ -18,6 +47,8 @@ class Budget:
     limit: int | None = None
     #: CPUs each trial asks Ray for
     cpus: float = 1.0
+    #: what the trials are sampled from
+    space: Space = field(default_factory=lambda: dict(WIDE_SPACE))
 
 
 @dataclass(frozen=True)

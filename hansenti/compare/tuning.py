@@ -1,13 +1,15 @@
 """Tuning a study's cells with Ray Tune, every (corpus, tokenizer, model) on the same budget.
 
-A search samples its trials (seeded random search) from one space of the settings that
-interact with token granularity — embedding size, units, layers, pooling, filters, batch
-size, learning rate, dropout, the length cut (up to whole reviews) — for the options the
-model reads; each trial trains on a stratified slice of train with the study's first
-seed, reports validation after every epoch, and ASHA stops the weak ones early. The
-trial with the best validation score at any epoch gives the settings; test plays no part
-(trials are given no test split). The tuned cell then trains on the profile's data with
-every seed of the study, its epoch chosen on validation by early stopping.
+A search samples its trials (seeded random search: every cell of a study tries the same
+configurations) from the budget's space of the settings that interact with token
+granularity — embedding size, units, layers, pooling, filters, batch size, learning rate,
+dropout, the length cut (up to whole reviews) — for the options the model reads; each
+trial trains on a stratified slice of train with the study's first seed, reports
+validation after every epoch, and ASHA stops the weak ones early. The settings are the
+cheapest trial's among those validation cannot tell from the best (within one standard
+error of its best score at any epoch); test plays no part (trials are given no test
+split). The tuned cell then trains on the profile's data with every seed of the study,
+its epoch chosen on validation by early stopping.
 
 Searches run on Ray (a local session on this machine's cores, or ``--address``'s
 cluster), are kept under the study's ``tuning/`` folder and are resumable: a finished
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from contextlib import redirect_stdout
 from dataclasses import asdict, replace
@@ -27,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from ..core import atomic
 from ..core.config import TrainConfig
 from ..core.errors import HansentiError
-from .budget import Budget
+from .budget import Budget, Space
 from .matrix import Cell, Profile
 
 if TYPE_CHECKING:
@@ -37,38 +40,39 @@ log = logging.getLogger("hansenti")
 
 SEARCH_FILE = "search.json"
 TUNING_DIR = "tuning"
-#: the choices of each tuned option (``loguniform``/``uniform``: a range); a model's
-#: search covers those it reads
-SPACE: dict[str, tuple[str, tuple]] = {
-    "embedding_dim": ("choice", (64, 128, 256)),
-    "units": ("choice", (64, 128, 256)),
-    "layers": ("choice", (1, 2)),
-    "pooling": ("choice", ("last", "max")),
-    "filters": ("choice", (64, 128, 256)),
-    "batch_size": ("choice", (32, 64, 128, 256)),
-    "learning_rate": ("loguniform", (3e-4, 3e-3)),
-    "dropout": ("uniform", (0.2, 0.5)),
-    "ngram_max": ("choice", (1, 2, 3, 4)),
-}
 #: length cuts tried (``p100``: whole reviews), under the profile's cap for the corpus
 MAXLEN_CHOICES = ("mean+2std", "p99", "p100")
 #: ASHA: every trial gets this many epochs before it can be stopped; then halves
 GRACE_EPOCHS, REDUCTION = 1, 2
+#: how the settings are chosen from the trials, as search.json records it
+CHOICE_RULE = ("the cheapest trial (seconds per epoch) whose best validation score is within "
+               "one binomial standard error of the best trial's")
 
 
-def space_for(model: str) -> dict[str, tuple[str, tuple]]:
-    """The tuned options of ``model`` (those it reads), plus the length cut for models
-    over token ids."""
+def space_for(model: str, budget: Budget) -> Space:
+    """The options of ``budget``'s space that ``model`` reads, plus the length cut for
+    models over token ids."""
     from ..models.base import accepted_options
 
     accepted = accepted_options(model) or ()
-    space = {name: choices for name, choices in SPACE.items() if name in accepted}
+    space = {name: choices for name, choices in budget.space.items() if name in accepted}
     if "epochs" in accepted:  # a network over padded ids
         space["maxlen"] = ("choice", MAXLEN_CHOICES)
     return space
 
 
-def sampled(space: dict[str, tuple[str, tuple]]) -> dict[str, Any]:
+def chosen_trial(trials: list[dict[str, Any]], validation_size: int) -> dict[str, Any]:
+    """The trial whose settings a cell trains: of those scoring within one standard error
+    of the best (sqrt(p(1-p)/n) on ``validation_size`` documents: what validation cannot
+    tell apart), the cheapest per epoch; ties keep the higher score."""
+    scored = [trial for trial in trials if trial["score"] is not None]
+    best = max(trial["score"] for trial in scored)
+    error = math.sqrt(best * (1 - best) / max(validation_size, 1))
+    near = [trial for trial in scored if trial["score"] >= best - error]
+    return min(near, key=lambda trial: (trial["epoch_seconds"], -trial["score"]))
+
+
+def sampled(space: Space) -> dict[str, Any]:
     """Ray Tune's param_space for ``space``."""
     from ray import tune
 
@@ -109,12 +113,16 @@ def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Bu
     run_dir = Path(root) / "trials" / tune.get_context().get_trial_id()
     run = RunDir(run_dir)
     if run.finished:  # trained before an interruption, not yet recorded by Tune
-        tune.report({"score": run.metrics()["validation"]["score"], "epoch": budget.epochs})
+        metrics = run.metrics()
+        seconds = metrics["seconds"]
+        tune.report({"score": metrics["validation"]["score"], "epoch": budget.epochs,
+                     "epoch_seconds": seconds["per_epoch"] or seconds["train"]})
         return
     data = data or replace(labelled_data(config, mirror), test=[])
 
     def report(row: dict[str, float], monitor: str) -> None:
-        tune.report({"score": row[monitor], "epoch": row["epoch"]})
+        tune.report({"score": row[monitor], "epoch": row["epoch"],
+                     "epoch_seconds": row["seconds"]})
 
     from ..models.progress import listening
 
@@ -122,7 +130,8 @@ def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Bu
         metrics = train(config, run_dir, resume=run.config_path.is_file(), mirror=mirror,
                         data=data)
     if "maxlen" not in settings:  # one fit, no epochs (nblr): its validation score once
-        tune.report({"score": metrics["validation"]["score"], "epoch": 1})
+        tune.report({"score": metrics["validation"]["score"], "epoch": 1,
+                     "epoch_seconds": metrics["seconds"]["train"]})
 
 
 def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
@@ -138,10 +147,11 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     from ..core.ray_cluster import task_context
     from ..training.splits import labelled_data
 
-    space = space_for(cell.model)
+    space = space_for(cell.model, budget)
     base = replace(cell, tuned=False, seed=1)
     # read once here, shared through Ray's object store: IMDB's 50,000 files take ~18 s
-    data = replace(labelled_data(trial_config(base, profile, budget, {}), mirror), test=[])
+    config = trial_config(base, profile, budget, {})
+    data = replace(labelled_data(config, mirror), test=[])
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, cell=base, profile=profile, budget=budget,
                              root=str(folder.resolve()), mirror=mirror,
@@ -158,6 +168,7 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
             tune_config=tune.TuneConfig(
                 metric="score", mode="max", num_samples=budget.trials,
                 search_alg=BasicVariantGenerator(random_state=budget.trials),
+                reuse_actors=True,  # one TensorFlow start per worker, not per trial
                 scheduler=ASHAScheduler(time_attr="epoch", max_t=max(budget.epochs, 1),
                                         grace_period=GRACE_EPOCHS,
                                         reduction_factor=REDUCTION)),
@@ -170,17 +181,21 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     trials = [{"settings": result.config, "score": best_score(result),
                "epochs": int(result.metrics.get("epoch", 0)),
                "seconds": float(result.metrics.get("time_total_s", 0.0)),
+               "epoch_seconds": epoch_seconds(result),
                "error": error_line(result.error)}
               for result in grid]
-    scored = [trial for trial in trials if trial["score"] is not None]
-    if not scored:
+    if all(trial["score"] is None for trial in trials):
         raise HansentiError(f"every trial of {folder} failed: "
                             f"{trials[0]['error'] if trials else 'no trial ran'}")
-    chosen = max(scored, key=lambda trial: trial["score"])
+    validation_size = round(len(data.train) * config.validation_fraction)
+    chosen = chosen_trial(trials, validation_size)
     record = {"space": {name: [kind, list(values)] for name, (kind, values) in space.items()},
               "budget": asdict(budget), "search": "random (seeded), ASHA "
               f"(grace {GRACE_EPOCHS} epoch, reduction {REDUCTION})",
+              "rule": CHOICE_RULE, "validation_size": validation_size,
               "trials": trials, "chosen": chosen["settings"], "score": chosen["score"],
+              "best_score": max(trial["score"] for trial in trials
+                                if trial["score"] is not None),
               "cpu_seconds": budget.cpus * sum(trial["seconds"] for trial in trials),
               "wall_seconds": time.perf_counter() - started}
     atomic.write_json(done, record)
@@ -193,6 +208,14 @@ def error_line(error: BaseException | None) -> str | None:
         return None
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[-1] if lines else type(error).__name__
+
+
+def epoch_seconds(result: Any) -> float:
+    """A trial's median seconds per epoch (its whole time when it reported none)."""
+    frame = result.metrics_dataframe
+    if frame is None or "epoch_seconds" not in frame or frame["epoch_seconds"].dropna().empty:
+        return float(result.metrics.get("time_total_s", 0.0))
+    return float(frame["epoch_seconds"].dropna().median())
 
 
 def best_score(result: Any) -> float | None:
