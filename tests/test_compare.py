@@ -176,6 +176,28 @@ def test_a_search_keeps_the_cheapest_trial_validation_cannot_tell_from_the_best(
     assert chosen_trial(trials, 200_000) == trial(0.860, 90.0)
     # equal cost: the higher score
     assert chosen_trial([trial(0.85, 9.0), trial(0.86, 9.0)], 2_000) == trial(0.86, 9.0)
+    # a cost ratio of 1.5 over the fixed settings' trial (20 s/epoch) rules out the 90 s one
+    fixed = {**trial(0.80, 20.0), "fixed": True}
+    assert chosen_trial([*trials, fixed], 200_000, cost_ratio=1.5) == trial(0.855, 30.0)
+    assert chosen_trial([trial(0.9, 50.0), fixed], 2_000, cost_ratio=1.0) == fixed
+
+
+def test_every_search_starts_from_the_fixed_cells_settings():
+    from hansenti.compare.budget import CPU_SPACE, Budget
+    from hansenti.compare.tuning import fixed_settings, space_for
+
+    cells, _ = plan(["nsmc", "imdb"], ["char"], ["bilstm", "nblr"], 1, tune=True)
+    quick = PROFILES["quick"]
+    by_key = {cell.key: cell for cell in cells}
+    bilstm = by_key["nsmc/char/bilstm-tuned/seed1"]
+    settings = fixed_settings(bilstm, quick, space_for("bilstm", Budget(1, 1, space=CPU_SPACE)))
+    assert settings == {"embedding_dim": 64, "units": 64, "layers": 1, "pooling": "last",
+                        "batch_size": 64, "learning_rate": 1e-3, "dropout": 0.4,
+                        "maxlen": "mean+2std"}  # the profile's, the model's, no cap
+    imdb = by_key["imdb/char/bilstm-tuned/seed1"]
+    assert fixed_settings(imdb, quick, {"maxlen": ("choice", ())}) == {"maxlen": "p90"}
+    nblr = by_key["nsmc/char/nblr-tuned/seed1"]
+    assert fixed_settings(nblr, quick, space_for("nblr", Budget(1, 1))) == {"ngram_max": 2}
 
 
 def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():

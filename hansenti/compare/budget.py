@@ -49,6 +49,9 @@ class Budget:
     cpus: float = 1.0
     #: what the trials are sampled from
     space: Space = field(default_factory=lambda: dict(WIDE_SPACE))
+    #: the most a chosen trial may cost per epoch, as a multiple of the fixed cell's
+    #: settings (every search's first trial); None: no bound
+    cost_ratio: float | None = None
 
 
 @dataclass(frozen=True)

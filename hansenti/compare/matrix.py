@@ -109,7 +109,7 @@ PROFILES = {
         maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=200"},
         model_options={"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
                        "units": 64, "filters": 64},
-        tuning=Budget(trials=4, epochs=2, limit=2_000, space=CPU_SPACE),
+        tuning=Budget(trials=4, epochs=2, limit=2_000, space=CPU_SPACE, cost_ratio=1.0),
         tuned_options={"epochs": 3, "patience": 1},
         contextual=BiLMBudget(documents=30_000, epochs=1, units=64)),
     "full": Profile(
@@ -119,8 +119,8 @@ PROFILES = {
         maxlen={"nsmc": "mean+2std<=160", "imdb": "p90<=256"},
         model_options={"epochs": 2, "patience": 1, "learning_rate": 2e-3,
                        "embedding_dim": 64, "units": 32, "filters": 64},
-        tuning=Budget(trials=8, epochs=4, limit=30_000, space=CPU_SPACE),
-        tuned_options={"epochs": 8, "patience": 2},
+        tuning=Budget(trials=6, epochs=2, limit=10_000, space=CPU_SPACE, cost_ratio=1.0),
+        tuned_options={"epochs": 3, "patience": 1},
         contextual=BiLMBudget(documents=None, epochs=2, units=128)),
 }
 

@@ -1,15 +1,17 @@
 """Tuning a study's cells with Ray Tune, every (corpus, tokenizer, model) on the same budget.
 
-A search samples its trials (seeded random search: every cell of a study tries the same
-configurations) from the budget's space of the settings that interact with token
-granularity — embedding size, units, layers, pooling, filters, batch size, learning rate,
-dropout, the length cut (up to whole reviews) — for the options the model reads; each
-trial trains on a stratified slice of train with the study's first seed, reports
-validation after every epoch, and ASHA stops the weak ones early. The settings are the
-cheapest trial's among those validation cannot tell from the best (within one standard
-error of its best score at any epoch); test plays no part (trials are given no test
-split). The tuned cell then trains on the profile's data with every seed of the study,
-its epoch chosen on validation by early stopping.
+A search's first trial is the fixed cell's settings; the rest are sampled (seeded random
+search: every cell of a study tries the same configurations) from the budget's space of
+the settings that interact with token granularity — embedding size, units, layers,
+pooling, filters, batch size, learning rate, dropout, the length cut (up to whole
+reviews) — for the options the model reads. Each trial trains on a stratified slice of
+train with the study's first seed and reports validation after every epoch; ASHA stops
+the weak ones early. Of the trials the budget's cost ratio allows (seconds per epoch
+against the fixed settings'), the cheapest that validation cannot tell from the best
+(within one standard error of its best score at any epoch) gives the settings; test
+plays no part (trials are given no test split). The tuned cell then trains on the
+profile's data with every seed of the study, its epoch chosen on validation by early
+stopping.
 
 Searches run on Ray (a local session on this machine's cores, or ``--address``'s
 cluster), are kept under the study's ``tuning/`` folder and are resumable: a finished
@@ -23,7 +25,7 @@ import logging
 import math
 import time
 from contextlib import redirect_stdout
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +47,9 @@ MAXLEN_CHOICES = ("mean+2std", "p99", "p100")
 #: ASHA: every trial gets this many epochs before it can be stopped; then halves
 GRACE_EPOCHS, REDUCTION = 1, 2
 #: how the settings are chosen from the trials, as search.json records it
-CHOICE_RULE = ("the cheapest trial (seconds per epoch) whose best validation score is within "
-               "one binomial standard error of the best trial's")
+CHOICE_RULE = ("of the trials no dearer per epoch than the budget's cost ratio times the "
+               "fixed settings' trial, the cheapest (seconds per epoch) whose best "
+               "validation score is within one binomial standard error of the best's")
 
 
 def space_for(model: str, budget: Budget) -> Space:
@@ -61,11 +64,31 @@ def space_for(model: str, budget: Budget) -> Space:
     return space
 
 
-def chosen_trial(trials: list[dict[str, Any]], validation_size: int) -> dict[str, Any]:
-    """The trial whose settings a cell trains: of those scoring within one standard error
-    of the best (sqrt(p(1-p)/n) on ``validation_size`` documents: what validation cannot
-    tell apart), the cheapest per epoch; ties keep the higher score."""
+def fixed_settings(cell: Cell, profile: Profile, space: Space) -> dict[str, Any]:
+    """The fixed cell's values of ``space``'s options (the profile's, else the model's
+    defaults; its length cut without the cap): every search's first trial."""
+    from ..core.config import NBLROptions, NetworkOptions
+
+    config = replace(cell, tuned=False, settings=()).config(profile)
+    defaults = {option.name: option.default
+                for options in (NetworkOptions, NBLROptions) for option in fields(options)}
+    values = {**defaults, **config.model_options, "maxlen": config.maxlen.partition("<=")[0]}
+    return {name: values[name] for name in space if name in values}
+
+
+def chosen_trial(trials: list[dict[str, Any]], validation_size: int,
+                 cost_ratio: float | None = None) -> dict[str, Any]:
+    """The trial whose settings a cell trains: of those no dearer per epoch than
+    ``cost_ratio`` times the fixed settings' trial (``"fixed": True``; always eligible),
+    those scoring within one standard error of the best (sqrt(p(1-p)/n) on
+    ``validation_size`` documents: what validation cannot tell apart), the cheapest per
+    epoch; ties keep the higher score."""
     scored = [trial for trial in trials if trial["score"] is not None]
+    fixed = next((trial for trial in scored if trial.get("fixed")), None)
+    if cost_ratio is not None and fixed is not None:
+        ceiling = cost_ratio * fixed["epoch_seconds"]
+        scored = [trial for trial in scored
+                  if trial is fixed or trial["epoch_seconds"] <= ceiling]
     best = max(trial["score"] for trial in scored)
     error = math.sqrt(best * (1 - best) / max(validation_size, 1))
     near = [trial for trial in scored if trial["score"] >= best - error]
@@ -152,6 +175,7 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     # read once here, shared through Ray's object store: IMDB's 50,000 files take ~18 s
     config = trial_config(base, profile, budget, {})
     data = replace(labelled_data(config, mirror), test=[])
+    fixed = fixed_settings(base, profile, space)
     trainable = tune.with_resources(
         tune.with_parameters(run_trial, cell=base, profile=profile, budget=budget,
                              root=str(folder.resolve()), mirror=mirror,
@@ -167,7 +191,8 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
             trainable, param_space=sampled(space),
             tune_config=tune.TuneConfig(
                 metric="score", mode="max", num_samples=budget.trials,
-                search_alg=BasicVariantGenerator(random_state=budget.trials),
+                search_alg=BasicVariantGenerator(points_to_evaluate=[dict(fixed)],
+                                                 random_state=budget.trials),
                 reuse_actors=True,  # one TensorFlow start per worker, not per trial
                 scheduler=ASHAScheduler(time_attr="epoch", max_t=max(budget.epochs, 1),
                                         grace_period=GRACE_EPOCHS,
@@ -181,18 +206,18 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     trials = [{"settings": result.config, "score": best_score(result),
                "epochs": int(result.metrics.get("epoch", 0)),
                "seconds": float(result.metrics.get("time_total_s", 0.0)),
-               "epoch_seconds": epoch_seconds(result),
+               "epoch_seconds": epoch_seconds(result), "fixed": result.config == fixed,
                "error": error_line(result.error)}
               for result in grid]
     if all(trial["score"] is None for trial in trials):
         raise HansentiError(f"every trial of {folder} failed: "
                             f"{trials[0]['error'] if trials else 'no trial ran'}")
     validation_size = round(len(data.train) * config.validation_fraction)
-    chosen = chosen_trial(trials, validation_size)
+    chosen = chosen_trial(trials, validation_size, budget.cost_ratio)
     record = {"space": {name: [kind, list(values)] for name, (kind, values) in space.items()},
               "budget": asdict(budget), "search": "random (seeded), ASHA "
               f"(grace {GRACE_EPOCHS} epoch, reduction {REDUCTION})",
-              "rule": CHOICE_RULE, "validation_size": validation_size,
+              "rule": CHOICE_RULE, "validation_size": validation_size, "fixed": fixed,
               "trials": trials, "chosen": chosen["settings"], "score": chosen["score"],
               "best_score": max(trial["score"] for trial in trials
                                 if trial["score"] is not None),
