@@ -255,3 +255,28 @@ def test_a_contextual_study_pretrains_one_bilm_per_tokenizer(tiny_profile, mirro
     assert set(study["bilms"]) == {"bilm/nsmc/whitespace", "bilm/nsmc/char"}
     markdown = report.read_text(encoding="utf-8")
     assert "### Token embedding against the biLM" in markdown
+
+
+def test_the_cost_of_a_study_here_and_on_a_cluster():
+    import pandas as pd
+
+    from hansenti.compare.cost import cost_rows, study_cost
+
+    results = pd.DataFrame([
+        {"status": "done", "model": "cnn", "tokenize_seconds": 600.0, "train_seconds": 3000.0,
+         "run_dir": "runs/nsmc/char/cnn/seed1"},
+        {"status": "done", "model": "cnn-tuned", "tokenize_seconds": 0.0,
+         "train_seconds": 7200.0, "run_dir": "runs/nsmc/char/cnn-tuned/seed1"},
+        {"status": "failed", "model": "lstm", "tokenize_seconds": None, "train_seconds": None,
+         "run_dir": "runs/nsmc/char/lstm/seed1"}])
+    searches = {"tuning/nsmc/char/cnn-tuned": {"wall_seconds": 1800.0, "cpu_seconds": 3600.0}}
+    cost = study_cost(results, searches)
+    assert (cost["fixed_hours"], cost["tuned_hours"], cost["search_hours"]) == (1.0, 2.0, 0.5)
+    assert cost["longest_hours"] == 2.5  # the search, then its tuned cell
+    # 4 hours of work (cells + trials' CPU): 0.5 h on 8 cores, but never under the chain
+    assert [row["hours"] for row in cost["cluster"]] == [2.5, 2.5, 2.5]
+    assert cost_rows(cost)[-1][:2] == ["all", "3.50"]
+    cells = pd.DataFrame([{"status": "done", "model": "cnn", "tokenize_seconds": 0.0,
+                           "train_seconds": 3600.0, "run_dir": f"runs/nsmc/t{i}/cnn/seed1"}
+                          for i in range(80)])
+    assert [row["hours"] for row in study_cost(cells, {})["cluster"]] == [10.0, 2.5, 1.0]

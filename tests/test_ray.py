@@ -119,7 +119,7 @@ def test_a_tuned_study_searches_each_cell_once_on_validation(local_ray, tiny_pro
     assert set(searches["tuning/nsmc/char/cnn-tuned"]["chosen"]) >= {"maxlen", "learning_rate",
                                                                      "filters"}
     report = (tmp_path / "study" / "report.md").read_text()
-    assert "Fixed settings against tuned" in report
+    assert "Fixed settings against tuned" in report and "## Cost" in report
     saved = tmp_path / "study" / "tuning" / "nsmc" / "char" / "cnn-tuned" / "search.json"
     stamp = saved.stat().st_mtime_ns
     run_study(*matrix, mirror=str(mirror), tune=True, trials=2)  # finished: read back

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..core import atomic
 from ..core.plots import png_bytes, pyplot
+from .cost import COST_HEADER, cost_rows, study_cost
 from .ensembles import ENSEMBLES_FILE
 from .matrix import CONTEXTUAL_SUFFIX, TUNED_SUFFIX
 from .runner import RESULTS_FILE, RUNS_DIR
@@ -385,6 +386,16 @@ def write_report(out_dir: Path, title: str, footer: list[str],
             markdown += [f"![{corpus} {name}]({path.name})", ""]
             page.append(f'<img alt="{corpus} {name}" src="data:image/png;base64,'
                         f'{base64.b64encode(png).decode()}">')
+    if not results.empty:
+        note = ("Hours of the finished cells and searches on the machine that ran them, and "
+                "the same plan on a Ray cluster (`--executor ray --address`): each cell and "
+                "each trial on a core of its own taking what it took here, never faster than "
+                "the longest chain (a search, then its slowest tuned cell); the cluster's "
+                "start-up and storage not counted.")
+        rows = cost_rows(study_cost(results, searches or {}))
+        markdown += ["## Cost", "", note, "", markdown_table(COST_HEADER, rows), ""]
+        page += ["<h2>Cost</h2>", f"<p>{html.escape(note.replace('`', ''))}</p>",
+                 html_table(COST_HEADER, rows)]
     skipped = results[results["status"].isin(["skipped", "failed"])]
     if not skipped.empty:
         reasons = skipped.groupby(["corpus", "tokenizer", "status", "reason"], sort=False).size()

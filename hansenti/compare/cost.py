@@ -1,0 +1,56 @@
+"""What a study cost on the machine that ran it, and what the same plan would take on a
+Ray cluster of 8 to 128 cores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .matrix import TUNED_SUFFIX
+from .runner import RUNS_DIR
+from .tuning import search_key
+
+#: the cluster sizes of the capacity table
+CLUSTER_CORES = (8, 32, 128)
+
+
+def study_cost(results: pd.DataFrame, searches: dict[str, Any]) -> dict[str, Any]:
+    """Hours the finished fixed and tuned cells (tokenizing + training) and the searches
+    took here, and the whole on ``CLUSTER_CORES`` cores: each cell and each trial on a core
+    of its own taking what it took here, never faster than the longest chain (a search,
+    then its slowest tuned cell; or one cell alone)."""
+    done = results[results["status"] == "done"]
+    seconds = done["tokenize_seconds"].fillna(0) + done["train_seconds"].fillna(0)
+    tuned = done["model"].str.endswith(TUNED_SUFFIX)
+    chains = list(seconds)
+    for run_dir, cell_seconds in zip(done.loc[tuned, "run_dir"], seconds[tuned]):
+        key = search_key(Path(run_dir).relative_to(RUNS_DIR).as_posix())
+        chains.append(searches.get(key, {}).get("wall_seconds", 0.0) + cell_seconds)
+    work = float(seconds.sum()) + sum(search.get("cpu_seconds", 0.0)
+                                      for search in searches.values())
+    longest = max(chains, default=0.0)
+    return {"fixed_hours": float(seconds[~tuned].sum()) / 3600,
+            "tuned_hours": float(seconds[tuned].sum()) / 3600,
+            "search_hours": sum(search.get("wall_seconds", 0.0)
+                                for search in searches.values()) / 3600,
+            "longest_hours": longest / 3600,
+            "cluster": [{"cores": cores, "hours": max(work / cores, longest) / 3600}
+                        for cores in CLUSTER_CORES]}
+
+
+COST_HEADER = ["part", "hours here", *(f"hours on {cores} cores" for cores in CLUSTER_CORES)]
+
+
+def cost_rows(cost: dict[str, Any]) -> list[list[str]]:
+    """The cost table: each part's hours on this machine; the whole on each cluster."""
+    blank = [""] * len(CLUSTER_CORES)
+    parts = {"fixed cells (tokenize + train)": cost["fixed_hours"]}
+    if cost["search_hours"] or cost["tuned_hours"]:
+        parts.update({"searches": cost["search_hours"],
+                      "tuned cells (tokenize + train)": cost["tuned_hours"]})
+    rows = [[part, f"{hours:.2f}", *blank] for part, hours in parts.items()]
+    rows.append(["all", f"{sum(parts.values()):.2f}",
+                 *(f"{row['hours']:.2f}" for row in cost["cluster"])])
+    return rows
