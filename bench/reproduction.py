@@ -1,6 +1,7 @@
 """A public peer's table beside hansenti's tuned BiLSTM cells on NSMC.
 
-    python -m bench.reproduction [--seeds 3] [--study DIR] [--peer-shape] [--limit N]
+    python -m bench.reproduction [--seeds 3] [--study DIR] [--cost-ratio R] [--peer-shape]
+                                 [--limit N]
 
 The peer, lih0905/korean-tokenizers (its README's table, as the fair-study issue copied
 it), trained one BiLSTM per tokenizer on NSMC: 2 layers of 256 units each way, 100-dim
@@ -45,6 +46,9 @@ def options(parser: argparse.ArgumentParser) -> None:
                         help="the tuned study's folder, continued if it exists (default: "
                              "bench/runs/reproduction/study, -limitN for a slice)")
     parser.add_argument("--trials", type=int, help="trials per search (default: the profile's)")
+    parser.add_argument("--cost-ratio", type=float,
+                        help="the most a chosen configuration may cost per epoch against the "
+                             "fixed cell's (inf: no bound; default: the profile's)")
     parser.add_argument("--peer-shape", action="store_true",
                         help="also train the peer's exact shape, one seed per tokenizer")
 
@@ -93,7 +97,8 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
         f"-limit{args.limit}" if args.limit else ""))
     report = run_study(["nsmc"], tokenizers, ["bilstm"], args.seeds, "full", folder,
                        args.mirror, jobs=2, command="python -m bench.reproduction",
-                       limit=args.limit, tune=True, trials=args.trials)
+                       limit=args.limit, tune=True, trials=args.trials,
+                       cost_ratio=args.cost_ratio)
     results = pd.read_csv(folder / "results.csv")
     study = json.loads((folder / STUDY_FILE).read_text(encoding="utf-8"))
     rows, unfinished = [], False

@@ -280,3 +280,17 @@ def test_the_cost_of_a_study_here_and_on_a_cluster():
                            "train_seconds": 3600.0, "run_dir": f"runs/nsmc/t{i}/cnn/seed1"}
                           for i in range(80)])
     assert [row["hours"] for row in study_cost(cells, {})["cluster"]] == [10.0, 2.5, 1.0]
+
+
+def test_a_search_is_read_back_only_on_the_budget_it_was_run_on(tmp_path):
+    from dataclasses import asdict, replace
+
+    from hansenti.compare.tuning import SEARCH_FILE, search
+
+    cells, _ = plan(["nsmc"], ["char"], ["cnn"], 1, tune=True)
+    quick = PROFILES["quick"]
+    (tmp_path / SEARCH_FILE).write_text(json.dumps(
+        {"budget": asdict(quick.tuning), "chosen": {"filters": 32}}))
+    assert search(cells[1], quick, quick.tuning, tmp_path, None)["chosen"] == {"filters": 32}
+    with pytest.raises(HansentiError, match="another budget"):
+        search(cells[1], quick, replace(quick.tuning, cost_ratio=None), tmp_path, None)

@@ -28,7 +28,7 @@ SETTINGS_FILE = "study.toml"
 #: the options that define a study, written to its study.toml
 STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id_column",
                   "test_data", "test_fraction", "exclude", "tokenizer", "model", "seeds",
-                  "profile", "limit", "tune", "trials", "contextual", "out")
+                  "profile", "limit", "tune", "trials", "cost_ratio", "contextual", "out")
 
 
 @click.command("compare")
@@ -59,7 +59,11 @@ STUDY_SETTINGS = ("corpus", "data", "text_column", "label_column", "labels", "id
                    "epochs and slice); the report sets fixed and tuned side by side.")
 @click.option("--trials", type=click.IntRange(min=1), default=None,
               help="--tune: configurations tried per (corpus, tokenizer, model) "
-                   "[default: 4 quick, 8 full].")
+                   "[default: 4 quick, 6 full].")
+@click.option("--cost-ratio", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="--tune: the most a chosen configuration may cost per epoch, as a "
+                   "multiple of the fixed cell's (inf: no bound) [default: 1.0, the fixed "
+                   "cell's compute].")
 @click.option("--contextual", is_flag=True,
               help="Also train each network reading a biLM (ELMo) pre-trained for its "
                    "corpus and tokenizer on unlabelled reviews (quick: 30,000 reviews, 1 "
@@ -84,7 +88,8 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                   exclude: tuple[str, ...],
                     tokenizer_texts: tuple[str, ...], model_names: tuple[str, ...],
                     seeds: int | None, profile_name: str, limit: int | None, tune: bool,
-                    trials: int | None, contextual: bool, jobs: int,
+                    trials: int | None, cost_ratio: float | None, contextual: bool,
+                    jobs: int,
                     executor: str,
                     address: str | None, cell_cpus: float, cell_memory: float | None,
                     cell_gpus: float | None, mlflow_uri: str | None, out_dir: str) -> None:
@@ -120,7 +125,8 @@ def compare_command(mirror: str | None, corpus_names: tuple[str, ...], data: str
                        executor=executor, address=address,
                        resources=CellResources(cell_cpus, int(cell_memory * 2**30)
                                                if cell_memory else None, cell_gpus),
-                       limit=limit, tune=tune, trials=trials, contextual=contextual)
+                       limit=limit, tune=tune, trials=trials, cost_ratio=cost_ratio,
+                       contextual=contextual)
     write_text(Path(out_dir) / SETTINGS_FILE, tomli_w.dumps(
         settings_of(click.get_current_context(), STUDY_SETTINGS)))
     click.echo(f"report: {report} and {report.with_suffix('.html')}; settings: "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import time
@@ -43,14 +44,15 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
               executor: str = "local", address: str | None = None,
               resources: "CellResources | None" = None, limit: int | None = None,
               tune: bool = False, trials: int | None = None,
-              contextual: bool = False) -> Path:
+              cost_ratio: float | None = None, contextual: bool = False) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
     ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
     descriptions. ``executor="ray"`` runs the cells as Ray tasks (on the cluster at
     ``address``, or one started here), each asking for ``resources``. ``limit``: train
     documents per corpus instead of the profile's. ``tune``: also a tuned cell beside
     each, its settings searched with Ray Tune (on the same cluster) on the profile's
-    budget (``trials`` per search instead of the profile's). ``contextual``: also a cell
+    budget (``trials`` per search and ``cost_ratio`` instead of the profile's; an infinite
+    ratio: no bound). ``contextual``: also a cell
     beside each fixed network that reads a biLM pre-trained for its corpus and tokenizer
     on unlabelled text (the profile's biLM budget)."""
     if profile_name not in PROFILES:
@@ -58,6 +60,9 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     profile = sliced(PROFILES[profile_name], limit, corpus_names)
     if trials:
         profile = replace(profile, tuning=replace(profile.tuning, trials=trials))
+    if cost_ratio is not None:
+        bound = None if math.isinf(cost_ratio) else cost_ratio
+        profile = replace(profile, tuning=replace(profile.tuning, cost_ratio=bound))
     out_dir = Path(out_dir)
     cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
                           seeds or profile.seeds, data, tune, contextual)

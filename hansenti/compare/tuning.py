@@ -162,7 +162,11 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     """``cell``'s search (run, restored or read back): its trials, cost and choice."""
     done = folder / SEARCH_FILE
     if done.is_file():
-        return json.loads(done.read_text(encoding="utf-8"))
+        record = json.loads(done.read_text(encoding="utf-8"))
+        if record.get("budget") != json.loads(json.dumps(asdict(budget))):
+            raise HansentiError(f"{folder} was searched on another budget "
+                                f"({record.get('budget')}): give the study another --out")
+        return record
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
     from ray.tune.search.basic_variant import BasicVariantGenerator
