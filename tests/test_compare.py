@@ -292,5 +292,5 @@ def test_a_search_is_read_back_only_on_the_budget_it_was_run_on(tmp_path):
     (tmp_path / SEARCH_FILE).write_text(json.dumps(
         {"budget": asdict(quick.tuning), "chosen": {"filters": 32}}))
     assert search(cells[1], quick, quick.tuning, tmp_path, None)["chosen"] == {"filters": 32}
-    with pytest.raises(HansentiError, match="another budget"):
+    with pytest.raises(HansentiError, match="another budget .cost_ratio 1.0 there, None here"):
         search(cells[1], quick, replace(quick.tuning, cost_ratio=None), tmp_path, None)

@@ -98,10 +98,13 @@ def searched(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_di
     cells with their chosen settings, those whose search failed as skipped. The
     searches' records go into ``study["searches"]``."""
     from ..core.ray_cluster import ray_session
-    from .tuning import search, search_key
+    from .tuning import finished_search, search, search_key
 
     records = study.setdefault("searches", {})
     chosen: dict[str, tuple | str] = {}
+    keys = dict.fromkeys(search_key(cell.key) for cell in cells if cell.tuned)
+    for key in keys:  # one searched on another budget stops the study before any search
+        finished_search(out_dir / key, profile.tuning)
     with ray_session(address):
         for cell in cells:
             key = search_key(cell.key)

@@ -157,15 +157,27 @@ def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Bu
                      "epoch_seconds": metrics["seconds"]["train"]})
 
 
+def finished_search(folder: Path, budget: Budget) -> dict[str, Any] | None:
+    """The search finished in ``folder`` on ``budget``, None if none finished there; one
+    finished on another budget is an error (its choice answers another question)."""
+    done = folder / SEARCH_FILE
+    if not done.is_file():
+        return None
+    record = json.loads(done.read_text(encoding="utf-8"))
+    then, now = record.get("budget") or {}, json.loads(json.dumps(asdict(budget)))
+    differences = [f"{name} {then.get(name)} there, {value} here"
+                   for name, value in now.items() if then.get(name) != value]
+    if differences:
+        raise HansentiError(f"{folder} was searched on another budget "
+                            f"({'; '.join(differences)}): give the study another --out")
+    return record
+
+
 def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
            mirror: str | None) -> dict[str, Any]:
     """``cell``'s search (run, restored or read back): its trials, cost and choice."""
-    done = folder / SEARCH_FILE
-    if done.is_file():
-        record = json.loads(done.read_text(encoding="utf-8"))
-        if record.get("budget") != json.loads(json.dumps(asdict(budget))):
-            raise HansentiError(f"{folder} was searched on another budget "
-                                f"({record.get('budget')}): give the study another --out")
+    record = finished_search(folder, budget)
+    if record is not None:
         return record
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
@@ -227,7 +239,7 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
                                 if trial["score"] is not None),
               "cpu_seconds": budget.cpus * sum(trial["seconds"] for trial in trials),
               "wall_seconds": time.perf_counter() - started}
-    atomic.write_json(done, record)
+    atomic.write_json(folder / SEARCH_FILE, record)
     return record
 
 
