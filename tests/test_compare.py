@@ -275,11 +275,12 @@ def test_the_cost_of_a_study_here_and_on_a_cluster():
     assert cost["longest_hours"] == 2.5  # the search, then its tuned cell
     # 4 hours of work (cells + trials' CPU): 0.5 h on 8 cores, but never under the chain
     assert [row["hours"] for row in cost["cluster"]] == [2.5, 2.5, 2.5]
-    assert cost_rows(cost)[-1][:2] == ["all", "3.50"]
+    assert cost_rows(cost)[-1] == ["all", "3.5 h", "2.5 h", "2.5 h", "2.5 h"]
     cells = pd.DataFrame([{"status": "done", "model": "cnn", "tokenize_seconds": 0.0,
                            "train_seconds": 3600.0, "run_dir": f"runs/nsmc/t{i}/cnn/seed1"}
                           for i in range(80)])
     assert [row["hours"] for row in study_cost(cells, {})["cluster"]] == [10.0, 2.5, 1.0]
+    assert cost_rows(study_cost(cells[:1], {}))[-1] == ["all", "60 min", *["60 min"] * 3]
 
 
 def test_a_search_is_read_back_only_on_the_budget_it_was_run_on(tmp_path):

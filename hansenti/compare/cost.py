@@ -40,17 +40,22 @@ def study_cost(results: pd.DataFrame, searches: dict[str, Any]) -> dict[str, Any
                         for cores in CLUSTER_CORES]}
 
 
-COST_HEADER = ["part", "hours here", *(f"hours on {cores} cores" for cores in CLUSTER_CORES)]
+COST_HEADER = ["part", "here", *(f"on {cores} cores" for cores in CLUSTER_CORES)]
+
+
+def duration(hours: float) -> str:
+    """``0.2`` -> ``12 min``; ``3.44`` -> ``3.4 h``."""
+    return f"{hours * 60:.0f} min" if hours < 1.5 else f"{hours:.1f} h"
 
 
 def cost_rows(cost: dict[str, Any]) -> list[list[str]]:
-    """The cost table: each part's hours on this machine; the whole on each cluster."""
+    """The cost table: each part's time on this machine; the whole on each cluster."""
     blank = [""] * len(CLUSTER_CORES)
     parts = {"fixed cells (tokenize + train)": cost["fixed_hours"]}
     if cost["search_hours"] or cost["tuned_hours"]:
         parts.update({"searches": cost["search_hours"],
                       "tuned cells (tokenize + train)": cost["tuned_hours"]})
-    rows = [[part, f"{hours:.2f}", *blank] for part, hours in parts.items()]
-    rows.append(["all", f"{sum(parts.values()):.2f}",
-                 *(f"{row['hours']:.2f}" for row in cost["cluster"])])
+    rows = [[part, duration(hours), *blank] for part, hours in parts.items()]
+    rows.append(["all", duration(sum(parts.values())),
+                 *(duration(row["hours"]) for row in cost["cluster"])])
     return rows
