@@ -163,23 +163,21 @@ def test_the_cpu_profiles_search_what_these_cores_train_in_their_time():
     assert max(WIDE_SPACE["units"][1]) == 256  # the peer's size, for a GPU or a cluster
 
 
-def test_a_search_keeps_the_cheapest_trial_validation_cannot_tell_from_the_best():
+def test_a_search_keeps_the_best_trial_it_can_afford():
     from hansenti.compare.tuning import chosen_trial
 
-    def trial(score, seconds):
-        return {"score": score, "epoch_seconds": seconds}
+    def trial(score, seconds, fixed=False):
+        return {"score": score, "epoch_seconds": seconds, "fixed": fixed}
 
-    trials = [trial(0.860, 90.0), trial(0.855, 30.0), trial(0.840, 5.0), trial(None, 1.0)]
-    # 2,000 validation reviews: one standard error of 0.86 is 0.0078
-    assert chosen_trial(trials, 2_000) == trial(0.855, 30.0)
-    # 200,000: 0.0008, so the best alone is within it
-    assert chosen_trial(trials, 200_000) == trial(0.860, 90.0)
-    # equal cost: the higher score
-    assert chosen_trial([trial(0.85, 9.0), trial(0.86, 9.0)], 2_000) == trial(0.86, 9.0)
-    # a cost ratio of 1.5 over the fixed settings' trial (20 s/epoch) rules out the 90 s one
-    fixed = {**trial(0.80, 20.0), "fixed": True}
-    assert chosen_trial([*trials, fixed], 200_000, cost_ratio=1.5) == trial(0.855, 30.0)
-    assert chosen_trial([trial(0.9, 50.0), fixed], 2_000, cost_ratio=1.0) == fixed
+    fixed = trial(0.80, 20.0, fixed=True)
+    trials = [trial(0.860, 90.0), trial(0.855, 30.0), trial(0.840, 5.0), trial(None, 1.0),
+              fixed]
+    assert chosen_trial(trials) == trial(0.860, 90.0)  # no bound: the best
+    assert chosen_trial(trials, cost_ratio=1.5) == trial(0.855, 30.0)  # 90 s > 1.5 x 20 s
+    assert chosen_trial(trials, cost_ratio=1.0) == trial(0.840, 5.0)
+    assert chosen_trial([trial(0.9, 50.0), fixed], cost_ratio=1.0) == fixed
+    # equal scores: the cheaper
+    assert chosen_trial([trial(0.86, 9.0), trial(0.86, 4.0)]) == trial(0.86, 4.0)
 
 
 def test_every_search_starts_from_the_fixed_cells_settings():

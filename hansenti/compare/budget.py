@@ -25,7 +25,7 @@ WIDE_SPACE: Space = {
 }
 #: the sizes a 2-core CPU trains in the profiles' time: the wide space without its
 #: costliest choices (256 units or filters, batch 32), which made the quick tuned study's
-#: chosen cells cost 4.5x the fixed ones for gains inside a 200-review validation's noise
+#: chosen cells cost 4.5x the fixed ones
 CPU_SPACE: Space = {
     **WIDE_SPACE,
     "embedding_dim": ("choice", (32, 64, 128)),

@@ -7,9 +7,8 @@ pooling, filters, batch size, learning rate, dropout, the length cut (up to whol
 reviews) — for the options the model reads. Each trial trains on a stratified slice of
 train with the study's first seed and reports validation after every epoch; ASHA stops
 the weak ones early. Of the trials the budget's cost ratio allows (seconds per epoch
-against the fixed settings'), the cheapest that validation cannot tell from the best
-(within one standard error of its best score at any epoch) gives the settings; test
-plays no part (trials are given no test split). The tuned cell then trains on the
+against the fixed settings'), the best validation score at any epoch gives the settings;
+test plays no part (trials are given no test split). The tuned cell then trains on the
 profile's data with every seed of the study, its epoch chosen on validation by early
 stopping.
 
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from contextlib import redirect_stdout
 from dataclasses import asdict, fields, replace
@@ -47,9 +45,9 @@ MAXLEN_CHOICES = ("mean+2std", "p99", "p100")
 #: ASHA: every trial gets this many epochs before it can be stopped; then halves
 GRACE_EPOCHS, REDUCTION = 1, 2
 #: how the settings are chosen from the trials, as search.json records it
-CHOICE_RULE = ("of the trials no dearer per epoch than the budget's cost ratio times the "
-               "fixed settings' trial, the cheapest (seconds per epoch) whose best "
-               "validation score is within one binomial standard error of the best's")
+CHOICE_RULE = ("the best validation score at any epoch of the trials no dearer per epoch "
+               "than the budget's cost ratio times the fixed settings' trial; of equal "
+               "scores, the cheaper")
 
 
 def space_for(model: str, budget: Budget) -> Space:
@@ -76,23 +74,18 @@ def fixed_settings(cell: Cell, profile: Profile, space: Space) -> dict[str, Any]
     return {name: values[name] for name in space if name in values}
 
 
-def chosen_trial(trials: list[dict[str, Any]], validation_size: int,
-                 cost_ratio: float | None = None) -> dict[str, Any]:
-    """The trial whose settings a cell trains: of those no dearer per epoch than
-    ``cost_ratio`` times the fixed settings' trial (``"fixed": True``; always eligible),
-    those scoring within one standard error of the best (sqrt(p(1-p)/n) on
-    ``validation_size`` documents: what validation cannot tell apart), the cheapest per
-    epoch; ties keep the higher score."""
+def chosen_trial(trials: list[dict[str, Any]], cost_ratio: float | None = None
+                 ) -> dict[str, Any]:
+    """The trial whose settings a cell trains: the best validation score of those no
+    dearer per epoch than ``cost_ratio`` times the fixed settings' trial (``"fixed":
+    True``; always eligible); of equal scores, the cheaper."""
     scored = [trial for trial in trials if trial["score"] is not None]
     fixed = next((trial for trial in scored if trial.get("fixed")), None)
     if cost_ratio is not None and fixed is not None:
         ceiling = cost_ratio * fixed["epoch_seconds"]
         scored = [trial for trial in scored
                   if trial is fixed or trial["epoch_seconds"] <= ceiling]
-    best = max(trial["score"] for trial in scored)
-    error = math.sqrt(best * (1 - best) / max(validation_size, 1))
-    near = [trial for trial in scored if trial["score"] >= best - error]
-    return min(near, key=lambda trial: (trial["epoch_seconds"], -trial["score"]))
+    return max(scored, key=lambda trial: (trial["score"], -trial["epoch_seconds"]))
 
 
 def sampled(space: Space) -> dict[str, Any]:
@@ -228,12 +221,11 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
     if all(trial["score"] is None for trial in trials):
         raise HansentiError(f"every trial of {folder} failed: "
                             f"{trials[0]['error'] if trials else 'no trial ran'}")
-    validation_size = round(len(data.train) * config.validation_fraction)
-    chosen = chosen_trial(trials, validation_size, budget.cost_ratio)
+    chosen = chosen_trial(trials, budget.cost_ratio)
     record = {"space": {name: [kind, list(values)] for name, (kind, values) in space.items()},
               "budget": asdict(budget), "search": "random (seeded), ASHA "
               f"(grace {GRACE_EPOCHS} epoch, reduction {REDUCTION})",
-              "rule": CHOICE_RULE, "validation_size": validation_size, "fixed": fixed,
+              "rule": CHOICE_RULE, "fixed": fixed,
               "trials": trials, "chosen": chosen["settings"], "score": chosen["score"],
               "best_score": max(trial["score"] for trial in trials
                                 if trial["score"] is not None),
