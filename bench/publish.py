@@ -46,16 +46,17 @@ def load_result(name: str) -> dict:
 
 
 def publish(name: str, partial: bool, payload: dict[str, Any],
-            render: Callable[[str], str], settings: str = "") -> None:
-    """Write ``name.json`` (payload + stamp + command) and ``name.md`` (``render(header)``)."""
+            render: Callable[[str], str], settings: str = "", scope: str = "") -> None:
+    """Write ``name.json`` (payload + stamp + command) and ``name.md`` (``render(header)``),
+    as ``name-scope`` for one part of the benchmark."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     command = f"python -m bench.{name} " + " ".join(sys.argv[1:])
     header = (f"Measured {stamp} on {machine()}, CPU only{settings}; "
               f"command: `{command.strip()}`")
-    suffix = "-partial" if partial else ""
+    stem = name + (f"-{scope}" if scope else "") + ("-partial" if partial else "")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{name}{suffix}.json").write_text(json.dumps(
+    (RESULTS / f"{stem}.json").write_text(json.dumps(
         {"measured": stamp, "command": command, **payload}, ensure_ascii=False, indent=2))
     markdown = render(header)
-    (RESULTS / f"{name}{suffix}.md").write_text(markdown)
+    (RESULTS / f"{stem}.md").write_text(markdown)
     print(markdown)

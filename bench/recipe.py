@@ -87,8 +87,8 @@ def run(name: str, doc: str, measure: Callable[[argparse.Namespace], Measured | 
         sys.exit(2)
     if measured is None:
         return
-    scoped = f"{name}-{measured.scope}" if measured.scope else name
-    publish(scoped, measured.partial, measured.payload, measured.render, measured.settings)
+    publish(name, measured.partial, measured.payload, measured.render, measured.settings,
+            measured.scope)
     if measured.failure:
         sys.exit(f"bench.{name}: {measured.failure}")
 
