@@ -202,7 +202,6 @@ def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
                 metric="score", mode="max", num_samples=budget.trials,
                 search_alg=BasicVariantGenerator(points_to_evaluate=[dict(fixed)],
                                                  random_state=budget.trials),
-                reuse_actors=True,  # one TensorFlow start per worker, not per trial
                 scheduler=ASHAScheduler(time_attr="epoch", max_t=max(budget.epochs, 1),
                                         grace_period=GRACE_EPOCHS,
                                         reduction_factor=REDUCTION)),
