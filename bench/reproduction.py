@@ -88,9 +88,8 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
     import pandas as pd
 
     from hansenti.compare.matrix import TUNED_SUFFIX
-    from hansenti.compare.runner import RUNS_DIR
     from hansenti.compare.study import STUDY_FILE, run_study
-    from hansenti.compare.tuning import search_key
+    from hansenti.compare.tuning import run_search_key
 
     tokenizers = args.only or list(PEER)
     folder = args.study or RUNS / "reproduction" / ("study" + (
@@ -117,9 +116,8 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
                             "train_seconds": float(cells["train_seconds"].sum())}
         tuned_runs = results[(results["tokenizer"] == tokenizer)
                              & (results["model"] == "bilstm" + TUNED_SUFFIX)]["run_dir"]
-        search = (study.get("searches", {}).get(search_key(
-            Path(tuned_runs.iloc[0]).relative_to(RUNS_DIR).as_posix()), {})
-            if len(tuned_runs) else {})
+        search = (study.get("searches", {}).get(run_search_key(tuned_runs.iloc[0]), {})
+                  if len(tuned_runs) else {})
         row["search"] = {"chosen": search.get("chosen"), "trials": len(search.get("trials", [])),
                          "cpu_seconds": search.get("cpu_seconds")}
         tuned = row["tuned"]["mean"]

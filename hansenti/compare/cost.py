@@ -3,14 +3,12 @@ Ray cluster of 8 to 128 cores."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .matrix import TUNED_SUFFIX
-from .runner import RUNS_DIR
-from .tuning import search_key
+from .tuning import run_search_key
 
 #: the cluster sizes of the capacity table
 CLUSTER_CORES = (8, 32, 128)
@@ -26,8 +24,8 @@ def study_cost(results: pd.DataFrame, searches: dict[str, Any]) -> dict[str, Any
     tuned = done["model"].str.endswith(TUNED_SUFFIX)
     chains = list(seconds)
     for run_dir, cell_seconds in zip(done.loc[tuned, "run_dir"], seconds[tuned]):
-        key = search_key(Path(run_dir).relative_to(RUNS_DIR).as_posix())
-        chains.append(searches.get(key, {}).get("wall_seconds", 0.0) + cell_seconds)
+        search = searches.get(run_search_key(run_dir), {})
+        chains.append(search.get("wall_seconds", 0.0) + cell_seconds)
     work = float(seconds.sum()) + sum(search.get("cpu_seconds", 0.0)
                                       for search in searches.values())
     longest = max(chains, default=0.0)

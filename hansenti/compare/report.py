@@ -17,8 +17,8 @@ from ..core.plots import png_bytes, pyplot
 from .cost import COST_HEADER, cost_rows, study_cost
 from .ensembles import ENSEMBLES_FILE
 from .matrix import CONTEXTUAL_SUFFIX, TUNED_SUFFIX
-from .runner import RESULTS_FILE, RUNS_DIR
-from .tuning import search_key
+from .runner import RESULTS_FILE
+from .tuning import run_search_key
 
 #: a tokenizer's difference from the best is "beyond seed noise" below this paired p-value
 SIGNIFICANCE = 0.05
@@ -264,8 +264,7 @@ def tuning_rows(summary: pd.DataFrame, results: pd.DataFrame, corpus: str,
     rows = []
     for tokenizer, model, fixed, tuned, cells in variant_pairs(summary, results, corpus,
                                                                TUNED_SUFFIX):
-        search = searches.get(search_key(
-            Path(cells["run_dir"].iloc[0]).relative_to(RUNS_DIR).as_posix()), {})
+        search = searches.get(run_search_key(cells["run_dir"].iloc[0]), {})
         settings = ", ".join(f"{k}={_setting(v)}" for k, v in search.get("chosen", {}).items())
         rows.append([tokenizer, model, accuracy_text(fixed), accuracy_text(tuned),
                      gain_text(fixed, tuned), str(len(search.get("trials", []))),

@@ -263,3 +263,11 @@ def search_key(cell_key: str) -> str:
     in a study, and its key in study.json: one per (corpus, tokenizer, model), for every
     seed (``tuning/nsmc/char/cnn-tuned``)."""
     return f"{TUNING_DIR}/{PurePosixPath(cell_key).parent}"
+
+
+def run_search_key(run_dir: str) -> str:
+    """The search key of a cell whose run folder results.csv records as ``run_dir``
+    (``runs/nsmc/char/cnn-tuned/seed1``)."""
+    from .runner import RUNS_DIR
+
+    return search_key(PurePosixPath(run_dir).relative_to(RUNS_DIR).as_posix())
