@@ -31,7 +31,8 @@ ENSEMBLE_RECIPE = ("stacked logistic regression (or the mean, as validation chos
                    "reviews without test text{ngrams} (bench/results/{report})")
 #: bench/ensemble.py's ensembles, smallest first: what each adds to the study's cells
 ENSEMBLE_MEMBERS = {"study": "the study", "study+w2v": "the study + word2vec members",
-                    "study+w2v+ngrams": "the study + word2vec and n-gram members"}
+                    "study+w2v+ngrams": "the study + word2vec and n-gram members",
+                    "study+w2v+ngrams+elmo": "the study + word2vec, n-gram and biLM members"}
 
 
 def figures(rows: list[dict], source: str, recipe: str) -> dict:
@@ -57,8 +58,10 @@ def ensembles(corpus: str) -> dict:
                          for size, label in enumerate(ENSEMBLE_MEMBERS)
                          if {1, 2, 3} <= {row["seed"] for row in rows if label in row}]
     _, source, label, rows = max(measured, key=lambda candidate: candidate[0])
-    ngrams = (", and NB-LR members with bench/ngrams.py's best n-gram features"
-              if label == "study+w2v+ngrams" else "")
+    ngrams = (", NB-LR members with bench/ngrams.py's best n-gram features"
+              if "ngrams" in label else "") + (
+        ", and the English CNN + word2vec also reading the biLM pre-trained on IMDB's "
+        "train + unlabelled reviews (bench/contextual.py)" if "elmo" in label else "")
     result = figures([{"seed": row["seed"], "test": row[label]["test"],
                        "validation": max(row[label]["validation"].values())}
                       for row in rows if row["seed"] in (1, 2, 3)],
@@ -83,6 +86,9 @@ def single_candidates(corpus: str) -> dict[str, dict]:
                 if row["corpus"] == corpus:
                     for name, member in row["members"].items():
                         add(f"{name} + word2vec", f"{file}.json",
+                            {"seed": row["seed"], **member})
+                    for name, member in row.get("contextual_members", {}).items():
+                        add(f"{name} + word2vec + biLM", f"{file}.json",
                             {"seed": row["seed"], **member})
     if corpus == "nsmc":
         for row in load("distil")["rows"]:

@@ -1,4 +1,4 @@
-"""The full study's per-seed ensembles, with and without word2vec and n-gram members.
+"""The full study's per-seed ensembles, with and without word2vec, n-gram and biLM members.
 
     python -m bench.ensemble [--study reports/full] [--seeds 3] [--only CORPUS] [--mirror DIR]
 
@@ -8,9 +8,11 @@ with the same settings. For each corpus and seed it trains, with the seed's own 
 split, the models that bench/embeddings.py initialises from word2vec (NSMC: Mecab BiLSTM
 and CNN; IMDB: English CNN) and `nblr` with the best n-gram features of bench/ngrams.py
 (fitted on the fit split, never refitted: the ensemble's weights are fitted on validation),
-into bench/runs/ensemble/ (a member finished earlier with the same settings is read back).
-It then combines every cell of that corpus and seed alone, with the word2vec members, and
-with both, exactly as `hansenti ensemble` does: weights fitted on validation, test scored
+and, where validation preferred it to word2vec alone (IMDB), the word2vec model also reading
+bench/contextual.py's biLM, into bench/runs/ensemble/ (a member finished earlier with the
+same settings is read back). It then combines every cell of that corpus and seed alone,
+with the word2vec members, with the n-gram members too and with the biLM members too,
+exactly as `hansenti ensemble` does: weights fitted on validation, test scored
 once. Writes bench/results/ensemble.{json,md}; one corpus (--only) is written as
 ensemble-CORPUS.{json,md} beside it (what bench/accuracy.py reads first for that corpus);
 fewer seeds or a slice add -partial.
@@ -34,8 +36,12 @@ RUNS = BENCH_RUNS / "ensemble"
 MEMBERS = {"nsmc": ("nsmc-mecab-bilstm", "nsmc-mecab-cnn"), "imdb": ("imdb-english-cnn",)}
 #: corpus -> the bench/ngrams.py cases added, as `nblr` runs, to the largest ensemble
 NGRAM_MEMBERS = {"nsmc": ("nsmc tokens-1-3+chars-2-5",), "imdb": ("imdb tokens-1-3",)}
+#: corpus -> the bench/embeddings.py cases added with word2vec *and* their biLM (bench/
+#: contextual.py) to the largest ensemble: IMDB's, whose biLM beat word2vec on validation
+#: (accuracy.md: +0.39 points on a 6,000-review slice, +0.36 on all of train, seed 1)
+CONTEXTUAL_MEMBERS = {"imdb": ("imdb-english-cnn",)}
 #: the ensembles of each seed, smallest first; accuracy.py reports the largest measured
-ENSEMBLES = ("study", "study+w2v", "study+w2v+ngrams")
+ENSEMBLES = ("study", "study+w2v", "study+w2v+ngrams", "study+w2v+ngrams+elmo")
 
 
 def options(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +59,23 @@ def member(case: str, seed: int, mirror: str | None, limit: int | None = None) -
     ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
     return trained(case_config(case, pretrained=True, seed=seed, limit=limit),
                    RUNS / f"{case}-w2v-seed{seed}{suffix(limit)}", mirror)
+
+
+def contextual_member(case: str, seed: int, mirror: str | None,
+                      limit: int | None = None) -> Path:
+    """The finished word2vec member ``case`` that also reads its biLM (frozen, layers mixed)
+    for ``seed``, trained (and its vectors and biLM) unless already there."""
+    from dataclasses import replace
+
+    from .contextual import CASES as BILMS
+    from .contextual import bilm_dir, ready_bilm
+
+    ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
+    ready_bilm(BILMS[case], mirror, limit)
+    config = case_config(case, pretrained=True, seed=seed, limit=limit)
+    config = replace(config, model_options={
+        **config.model_options, "contextual": str(bilm_dir(BILMS[case], limit).resolve())})
+    return trained(config, RUNS / f"{case}-w2v+elmo-seed{seed}{suffix(limit)}", mirror)
 
 
 def ngram_member(case: str, seed: int, mirror: str | None, limit: int | None = None) -> Path:
@@ -87,9 +110,14 @@ def seed_row(study: Path, corpus: str, seed: int, mirror: str | None,
     cells = study_cells(study, corpus, seed)
     members = [member(case, seed, mirror, limit) for case in MEMBERS[corpus]]
     ngrams = [ngram_member(case, seed, mirror, limit) for case in NGRAM_MEMBERS[corpus]]
+    contextual = [contextual_member(case, seed, mirror, limit)
+                  for case in CONTEXTUAL_MEMBERS.get(corpus, ())]
     row = {"corpus": corpus, "seed": seed, "cells": len(cells), "members": {},
-           "ngram_members": {}}
-    for label, run_dirs in zip(ENSEMBLES, (cells, cells + members, cells + members + ngrams)):
+           "ngram_members": {}, "contextual_members": {}}
+    groups = [cells, cells + members, cells + members + ngrams]
+    if contextual:
+        groups.append(cells + members + ngrams + contextual)
+    for label, run_dirs in zip(ENSEMBLES, groups):
         result = ensemble(run_dirs, RUNS / f"{corpus}-{label}-seed{seed}{suffix(limit)}",
                           mirror=mirror, jobs=2)
         row[label] = {"method": result["method"], "validation": result["validation_accuracy"],
@@ -99,6 +127,11 @@ def seed_row(study: Path, corpus: str, seed: int, mirror: str | None,
         row["members"][case] = {"test": metrics["test"]["accuracy"],
                                 "validation": metrics["validation_accuracy"],
                                 "best": metrics["best"]}
+    for case, run_dir in zip(CONTEXTUAL_MEMBERS.get(corpus, ()), contextual):
+        metrics = RunDir(run_dir).metrics()
+        row["contextual_members"][case] = {"test": metrics["test"]["accuracy"],
+                                           "validation": metrics["validation_accuracy"],
+                                           "best": metrics["best"]}
     for case, run_dir in zip(NGRAM_MEMBERS[corpus], ngrams):
         metrics = RunDir(run_dir).metrics()
         row["ngram_members"][case] = {"test": metrics["test"]["accuracy"],
@@ -114,14 +147,15 @@ def mean_std(values: list[float]) -> str:
 def markdown(rows: list[dict], header: str) -> str:
     lines = [header]
     titles = {"study": "ensemble of the study", "study+w2v": "+ word2vec members",
-              "study+w2v+ngrams": "+ word2vec and n-gram members"}
+              "study+w2v+ngrams": "+ word2vec and n-gram members",
+              "study+w2v+ngrams+elmo": "+ word2vec, n-gram and biLM members"}
+    kinds = {"members": "{} + word2vec", "contextual_members": "{} + word2vec + biLM",
+             "ngram_members": "nblr {}"}
     for corpus in dict.fromkeys(row["corpus"] for row in rows):
         corpus_rows = [row for row in rows if row["corpus"] == corpus]
         labels = [label for label in ENSEMBLES if all(label in row for row in corpus_rows)]
-        alone = [(kind, case) for kind in ("members", "ngram_members")
-                 for case in corpus_rows[0].get(kind, {})]
-        names = [f"{case} + word2vec" if kind == "members" else f"nblr {case}"
-                 for kind, case in alone]
+        alone = [(kind, case) for kind in kinds for case in corpus_rows[0].get(kind, {})]
+        names = [kinds[kind].format(case) for kind, case in alone]
         lines += ["", f"{corpus}: test accuracy (%), each ensemble fitted on its seed's "
                   "validation split", "", "| seed | study cells | "
                   + " | ".join(titles[label] for label in labels) + " | "

@@ -284,12 +284,16 @@ def test_the_cost_of_a_study_here_and_on_a_cluster():
 def test_a_search_is_read_back_only_on_the_budget_it_was_run_on(tmp_path):
     from dataclasses import asdict, replace
 
-    from hansenti.compare.tuning import SEARCH_FILE, search
+    from hansenti.compare.tuning import SEARCH_FILE, search_cells, search_key
 
     cells, _ = plan(["nsmc"], ["char"], ["cnn"], 1, tune=True)
     quick = PROFILES["quick"]
-    (tmp_path / SEARCH_FILE).write_text(json.dumps(
+    folder = tmp_path / search_key(cells[1].key)
+    folder.mkdir(parents=True)
+    (folder / SEARCH_FILE).write_text(json.dumps(
         {"budget": asdict(quick.tuning), "chosen": {"filters": 32}}))
-    assert search(cells[1], quick, quick.tuning, tmp_path, None)["chosen"] == {"filters": 32}
+    searches = search_cells(cells, quick, tmp_path, None)  # read back: no Ray
+    assert searches[search_key(cells[1].key)]["chosen"] == {"filters": 32}
+    other = replace(quick, tuning=replace(quick.tuning, cost_ratio=None))
     with pytest.raises(HansentiError, match="another budget .cost_ratio 1.0 there, None here"):
-        search(cells[1], quick, replace(quick.tuning, cost_ratio=None), tmp_path, None)
+        search_cells(cells, other, tmp_path, None)

@@ -41,7 +41,7 @@ class Budget:
 
     #: configurations sampled and trained
     trials: int
-    #: the most epochs a trial trains (ASHA stops most of them earlier)
+    #: the epochs every trial trains (its best epoch's validation score counts)
     epochs: int
     #: train documents per corpus the trials see (a stratified slice); None: the profile's
     limit: int | None = None

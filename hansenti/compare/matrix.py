@@ -119,8 +119,8 @@ PROFILES = {
         maxlen={"nsmc": "mean+2std<=160", "imdb": "p90<=256"},
         model_options={"epochs": 2, "patience": 1, "learning_rate": 2e-3,
                        "embedding_dim": 64, "units": 32, "filters": 64},
-        tuning=Budget(trials=6, epochs=2, limit=10_000, space=CPU_SPACE, cost_ratio=1.0),
-        tuned_options={"epochs": 3, "patience": 1},
+        tuning=Budget(trials=6, epochs=2, limit=10_000, space=CPU_SPACE, cost_ratio=2.0),
+        tuned_options={"epochs": 10, "patience": 2},
         contextual=BiLMBudget(documents=None, epochs=2, units=128)),
 }
 

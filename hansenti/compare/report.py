@@ -351,7 +351,7 @@ def write_report(out_dir: Path, title: str, footer: list[str],
              COMPARISON_HEADER, comparison_rows(comparisons, corpus)),
             ("Fixed settings against tuned",
              "Each (tokenizer, model) searched on the same budget (Ray Tune: seeded random "
-             "configurations, ASHA early stopping, validation split only), then trained with "
+             "configurations, validation split only), then trained with "
              "every seed; the gain is tuned minus fixed mean test accuracy. Tokenizers "
              "compared after tuning: the MODEL-tuned rows above.",
              TUNING_HEADER, tuning_rows(summary, results, corpus, searches or {})),

@@ -98,36 +98,23 @@ def searched(cells: list[Cell], skipped: list[Skipped], profile: Profile, out_di
     cells with their chosen settings, those whose search failed as skipped. The
     searches' records go into ``study["searches"]``."""
     from ..core.ray_cluster import ray_session
-    from .tuning import finished_search, search, search_key
+    from .tuning import search_cells, search_key
 
-    records = study.setdefault("searches", {})
-    chosen: dict[str, tuple | str] = {}
-    keys = dict.fromkeys(search_key(cell.key) for cell in cells if cell.tuned)
-    for key in keys:  # one searched on another budget stops the study before any search
-        finished_search(out_dir / key, profile.tuning)
     with ray_session(address):
-        for cell in cells:
-            key = search_key(cell.key)
-            if not cell.tuned or key in chosen:
-                continue
-            try:
-                record = search(cell, profile, profile.tuning, out_dir / key, mirror)
-            except HansentiError as error:
-                chosen[key] = str(error)
-                continue
-            records[key] = record
-            atomic.write_json(out_dir / STUDY_FILE, study)
-            chosen[key] = tuple(record["chosen"].items())
+        outcomes = search_cells(cells, profile, out_dir, mirror)
+    records = study.setdefault("searches", {})
+    records.update({key: record for key, record in outcomes.items() if isinstance(record, dict)})
+    atomic.write_json(out_dir / STUDY_FILE, study)
     kept = []
     for cell in cells:
-        settings = chosen.get(search_key(cell.key))
+        outcome = outcomes.get(search_key(cell.key))
         if not cell.tuned:
             kept.append(cell)
-        elif isinstance(settings, tuple):
-            kept.append(replace(cell, settings=settings))
+        elif isinstance(outcome, dict):
+            kept.append(replace(cell, settings=tuple(outcome["chosen"].items())))
         elif cell.seed == 1:
             skipped.append(Skipped(cell.corpus, cell.tokenizer.label, cell.label,
-                                   f"search failed: {settings}"))
+                                   f"search failed: {outcome}"))
     return kept, skipped
 
 

@@ -5,20 +5,23 @@ search: every cell of a study tries the same configurations) from the budget's s
 the settings that interact with token granularity — embedding size, units, layers,
 pooling, filters, batch size, learning rate, dropout, the length cut (up to whole
 reviews) — for the options the model reads. Each trial trains on a stratified slice of
-train with the study's first seed and reports validation after every epoch; ASHA stops
-the weak ones early. Of the trials the budget's cost ratio allows (seconds per epoch
-against the fixed settings'), the best validation score at any epoch gives the settings;
-test plays no part (trials are given no test split). The tuned cell then trains on the
-profile's data with every seed of the study, its epoch chosen on validation by early
-stopping.
+train with the study's first seed for the budget's epochs (no early stopping: at two
+epochs a scheduler's only cut is after the first, which favours the fast starters, and a
+stopped trial's worker cannot be reused), reporting validation after every epoch. Of the
+trials the budget's cost ratio allows (seconds per epoch against the fixed settings'),
+the best validation score at any epoch gives the settings; test plays no part (trials
+are given no test split). The tuned cell then trains on the profile's data with every
+seed of the study, its epoch chosen on validation by early stopping.
 
-Searches run on Ray (a local session on this machine's cores, or ``--address``'s
-cluster), are kept under the study's ``tuning/`` folder and are resumable: a finished
-search is read back (``search.json``), an interrupted one is restored by Ray Tune.
+The searches a study still needs run as one Ray Tune experiment (a local session on this
+machine's cores, or ``--address``'s cluster) whose workers are reused from trial to trial;
+each search is kept in its folder under the study's ``tuning/`` and read back once
+finished (``search.json``); an interrupted experiment is restored by Ray Tune.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -42,8 +45,6 @@ SEARCH_FILE = "search.json"
 TUNING_DIR = "tuning"
 #: length cuts tried (``p100``: whole reviews), under the profile's cap for the corpus
 MAXLEN_CHOICES = ("mean+2std", "p99", "p100")
-#: ASHA: every trial gets this many epochs before it can be stopped; then halves
-GRACE_EPOCHS, REDUCTION = 1, 2
 #: how the settings are chosen from the trials, as search.json records it
 CHOICE_RULE = ("the best validation score at any epoch of the trials no dearer per epoch "
                "than the budget's cost ratio times the fixed settings' trial; of equal "
@@ -101,7 +102,7 @@ def sampled(space: Space) -> dict[str, Any]:
 def trial_config(cell: Cell, profile: Profile, budget: Budget,
                  settings: dict[str, Any]) -> TrainConfig:
     """A trial of ``cell``'s search: ``settings`` on the study's first seed, the budget's
-    slice and epochs (ASHA, not patience, stops a trial)."""
+    slice and epochs (all of them: patience does not stop a trial)."""
     config = replace(cell, settings=tuple(settings.items())).config(profile)
     options = dict(config.model_options)
     if "maxlen" in settings:  # a network trained by epochs
@@ -111,22 +112,24 @@ def trial_config(cell: Cell, profile: Profile, budget: Budget,
                    model_options=options)
 
 
-def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Budget,
-              root: str, mirror: str | None, context: dict[str, Any],
-              data: "LabelledData | None" = None) -> None:
-    """One trial, inside a Ray worker: train with ``settings`` on train alone (``data``, or
-    the corpus read here; no test split) and report the validation score after each
-    epoch."""
+def run_trial(config: dict[str, Any], cells: dict[str, Cell], profile: Profile,
+              budget: Budget, root: str, mirror: str | None, context: dict[str, Any],
+              data: "dict[str, LabelledData]") -> None:
+    """One trial (``config["trial"]``), inside a (reused) Ray worker: train search
+    ``trial["search"]``'s cell with ``trial["settings"]`` on its corpus's train slice alone (``data``; no test split)
+    and report the validation score after each epoch."""
     from ray import tune
 
     from ..core.ray_cluster import enter_task
     from ..runs.folder import RunDir
-    from ..training.splits import labelled_data
     from ..training.trainer import train
+    from .runner import clear_keras_session
 
     enter_task(context, budget.cpus)
-    config = trial_config(cell, profile, budget, settings)
-    run_dir = Path(root) / "trials" / tune.get_context().get_trial_id()
+    clear_keras_session()  # the worker's earlier trials
+    trial = config["trial"]
+    cell, settings = cells[trial["search"]], trial["settings"]
+    run_dir = Path(root) / trial["search"] / "trials" / f"trial-{trial['index']}"
     run = RunDir(run_dir)
     if run.finished:  # trained before an interruption, not yet recorded by Tune
         metrics = run.metrics()
@@ -134,7 +137,6 @@ def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Bu
         tune.report({"score": metrics["validation"]["score"], "epoch": budget.epochs,
                      "epoch_seconds": seconds["per_epoch"] or seconds["train"]})
         return
-    data = data or replace(labelled_data(config, mirror), test=[])
 
     def report(row: dict[str, float], monitor: str) -> None:
         tune.report({"score": row[monitor], "epoch": row["epoch"],
@@ -143,8 +145,9 @@ def run_trial(settings: dict[str, Any], cell: Cell, profile: Profile, budget: Bu
     from ..models.progress import listening
 
     with listening(report):
-        metrics = train(config, run_dir, resume=run.config_path.is_file(), mirror=mirror,
-                        data=data)
+        metrics = train(trial_config(cell, profile, budget, settings), run_dir,
+                        resume=run.config_path.is_file(), mirror=mirror,
+                        data=data[cell.corpus])
     if "maxlen" not in settings:  # one fit, no epochs (nblr): its validation score once
         tune.report({"score": metrics["validation"]["score"], "epoch": 1,
                      "epoch_seconds": metrics["seconds"]["train"]})
@@ -166,72 +169,125 @@ def finished_search(folder: Path, budget: Budget) -> dict[str, Any] | None:
     return record
 
 
-def search(cell: Cell, profile: Profile, budget: Budget, folder: Path,
-           mirror: str | None) -> dict[str, Any]:
-    """``cell``'s search (run, restored or read back): its trials, cost and choice."""
-    record = finished_search(folder, budget)
-    if record is not None:
-        return record
+def drawn(space: Space, count: int, seed: int) -> list[dict[str, Any]]:
+    """``count`` configurations drawn from ``space`` with Ray Tune's samplers, seeded: the
+    same draws for every cell whose model reads the same options."""
+    import numpy as np
+
+    random = np.random.default_rng(seed)
+    domains = sampled(space)
+    return [{name: native(domain.sample(random_state=random)) for name, domain in
+             domains.items()} for _ in range(count)]
+
+
+def native(value: Any) -> Any:
+    """A sampled value as plain Python (numpy scalars do not go into JSON)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def search_cells(cells: list[Cell], profile: Profile, out_dir: Path,
+                 mirror: str | None) -> dict[str, dict[str, Any] | str]:
+    """The search of every tuned (corpus, tokenizer, model) among ``cells``, by search key:
+    its record (read back, or run), or why it failed. The searches not yet finished run as
+    one Ray Tune experiment (under ``out_dir/tuning/ray``, restored after an interruption):
+    every trial a fully specified configuration — each search's fixed settings, then the
+    seeded draws — on a worker reused from trial to trial; each search's record is written
+    to its folder's search.json."""
+    budget = profile.tuning
+    bases = {search_key(cell.key): replace(cell, tuned=False, seed=1)
+             for cell in cells if cell.tuned}
+    records: dict[str, dict[str, Any] | str] = {}
+    for key in bases:  # one searched on another budget stops the study before any search
+        record = finished_search(out_dir / key, budget)
+        if record is not None:
+            records[key] = record
+    pending = {key: cell for key, cell in bases.items() if key not in records}
+    if not pending:
+        return records
+    plans = {key: search_plan(cell, profile, budget) for key, cell in pending.items()}
+    started = time.perf_counter()
+    grid = experiment(pending, plans, profile, budget, out_dir, mirror)
+    wall = time.perf_counter() - started
+    trials: dict[str, list[dict[str, Any]]] = {key: [] for key in pending}
+    for result in sorted(grid, key=lambda result: result.config["trial"]["index"]):
+        trial = result.config["trial"]
+        trials[trial["search"]].append(
+            {"settings": trial["settings"], "score": best_score(result),
+             "epochs": int(result.metrics.get("epoch", 0)),
+             "seconds": float(result.metrics.get("time_total_s", 0.0)),
+             "epoch_seconds": epoch_seconds(result), "fixed": trial["index"] == 0,
+             "error": error_line(result.error)})
+    cpu = {key: budget.cpus * sum(trial["seconds"] for trial in rows)
+           for key, rows in trials.items()}
+    for key, rows in trials.items():
+        if all(trial["score"] is None for trial in rows):
+            records[key] = (f"every trial of {out_dir / key} failed: "
+                            f"{rows[0]['error'] if rows else 'no trial ran'}")
+            continue
+        chosen = chosen_trial(rows, budget.cost_ratio)
+        records[key] = {
+            "space": {name: [kind, list(values)]
+                      for name, (kind, values) in plans[key]["space"].items()},
+            "budget": asdict(budget), "search": "random (seeded), every trial its budget's "
+            "epochs, one Ray Tune experiment for the study's searches, workers reused",
+            "rule": CHOICE_RULE, "fixed": plans[key]["fixed"], "trials": rows,
+            "chosen": chosen["settings"], "score": chosen["score"],
+            "best_score": max(trial["score"] for trial in rows if trial["score"] is not None),
+            "cpu_seconds": cpu[key],
+            # the experiment's wall-clock time, shared out by each search's CPU time
+            "wall_seconds": wall * cpu[key] / max(sum(cpu.values()), 1e-9)}
+        atomic.write_json(out_dir / key / SEARCH_FILE, records[key])
+    return records
+
+
+def search_plan(cell: Cell, profile: Profile, budget: Budget) -> dict[str, Any]:
+    """What ``cell``'s search tries: the space its model reads, the fixed settings (the
+    first trial) and the budget's other trials drawn from the space."""
+    space = space_for(cell.model, budget)
+    fixed = fixed_settings(cell, profile, space)
+    return {"space": space, "fixed": fixed,
+            "trials": [fixed, *drawn(space, budget.trials - 1, seed=budget.trials)]}
+
+
+def experiment(cells: dict[str, Cell], plans: dict[str, dict[str, Any]], profile: Profile,
+               budget: Budget, out_dir: Path, mirror: str | None) -> Any:
+    """Every trial of ``plans`` as one Ray Tune experiment (run, or restored and finished);
+    its results."""
     from ray import tune
-    from ray.tune.schedulers import ASHAScheduler
-    from ray.tune.search.basic_variant import BasicVariantGenerator
 
     from ..core.ray_cluster import task_context
     from ..training.splits import labelled_data
 
-    space = space_for(cell.model, budget)
-    base = replace(cell, tuned=False, seed=1)
-    # read once here, shared through Ray's object store: IMDB's 50,000 files take ~18 s
-    config = trial_config(base, profile, budget, {})
-    data = replace(labelled_data(config, mirror), test=[])
-    fixed = fixed_settings(base, profile, space)
+    # each corpus's train slice read once here, shared through Ray's object store
+    data = {}
+    for cell in cells.values():
+        if cell.corpus not in data:
+            config = trial_config(cell, profile, budget, {})
+            data[cell.corpus] = replace(labelled_data(config, mirror), test=[])
     trainable = tune.with_resources(
-        tune.with_parameters(run_trial, cell=base, profile=profile, budget=budget,
-                             root=str(folder.resolve()), mirror=mirror,
+        tune.with_parameters(run_trial, cells=cells, profile=profile, budget=budget,
+                             root=str(out_dir.resolve()), mirror=mirror,
                              context=task_context(), data=data),
         {"cpu": budget.cpus})
-    storage = (folder / "ray").resolve()
-    started = time.perf_counter()
-    if tune.Tuner.can_restore(storage / "search"):
-        log.info("resuming the search of %s", folder)
-        tuner = tune.Tuner.restore(str(storage / "search"), trainable, resume_errored=True)
+    points = [{"search": key, "index": index, "settings": settings}
+              for index in range(budget.trials) for key, plan in plans.items()
+              if index < len(plan["trials"]) for settings in [plan["trials"][index]]]
+    storage = (out_dir / TUNING_DIR / "ray").resolve()
+    name = "searches-" + hashlib.sha1(json.dumps(
+        sorted(plans), ensure_ascii=False).encode()).hexdigest()[:10]
+    if tune.Tuner.can_restore(storage / name):
+        log.info("resuming %d searches", len(plans))
+        tuner = tune.Tuner.restore(str(storage / name), trainable, resume_errored=True)
     else:
         tuner = tune.Tuner(
-            trainable, param_space=sampled(space),
-            tune_config=tune.TuneConfig(
-                metric="score", mode="max", num_samples=budget.trials,
-                search_alg=BasicVariantGenerator(points_to_evaluate=[dict(fixed)],
-                                                 random_state=budget.trials),
-                scheduler=ASHAScheduler(time_attr="epoch", max_t=max(budget.epochs, 1),
-                                        grace_period=GRACE_EPOCHS,
-                                        reduction_factor=REDUCTION)),
-            run_config=tune.RunConfig(name="search", storage_path=str(storage), verbose=0))
-    folder.mkdir(parents=True, exist_ok=True)
-    log.info("searching %s: %d trials of up to %d epochs", folder, budget.trials,
-             budget.epochs)
-    with open(folder / "tune.log", "a", encoding="utf-8") as sink, redirect_stdout(sink):
-        grid = tuner.fit()  # Ray Tune's tables go to the search's tune.log
-    trials = [{"settings": result.config, "score": best_score(result),
-               "epochs": int(result.metrics.get("epoch", 0)),
-               "seconds": float(result.metrics.get("time_total_s", 0.0)),
-               "epoch_seconds": epoch_seconds(result), "fixed": result.config == fixed,
-               "error": error_line(result.error)}
-              for result in grid]
-    if all(trial["score"] is None for trial in trials):
-        raise HansentiError(f"every trial of {folder} failed: "
-                            f"{trials[0]['error'] if trials else 'no trial ran'}")
-    chosen = chosen_trial(trials, budget.cost_ratio)
-    record = {"space": {name: [kind, list(values)] for name, (kind, values) in space.items()},
-              "budget": asdict(budget), "search": "random (seeded), ASHA "
-              f"(grace {GRACE_EPOCHS} epoch, reduction {REDUCTION})",
-              "rule": CHOICE_RULE, "fixed": fixed,
-              "trials": trials, "chosen": chosen["settings"], "score": chosen["score"],
-              "best_score": max(trial["score"] for trial in trials
-                                if trial["score"] is not None),
-              "cpu_seconds": budget.cpus * sum(trial["seconds"] for trial in trials),
-              "wall_seconds": time.perf_counter() - started}
-    atomic.write_json(folder / SEARCH_FILE, record)
-    return record
+            trainable, param_space={"trial": tune.grid_search(points)},
+            tune_config=tune.TuneConfig(metric="score", mode="max", reuse_actors=True),
+            run_config=tune.RunConfig(name=name, storage_path=str(storage), verbose=0))
+    storage.mkdir(parents=True, exist_ok=True)
+    log.info("searching %d cells: %d trials of up to %d epochs each", len(plans),
+             budget.trials, budget.epochs)
+    with open(storage / f"{name}.log", "a", encoding="utf-8") as sink, redirect_stdout(sink):
+        return tuner.fit()  # Ray Tune's tables go to the experiment's log
 
 
 def error_line(error: BaseException | None) -> str | None:
