@@ -95,7 +95,8 @@ def accuracy_bars(summary: pd.DataFrame, corpus: str) -> bytes:
         axis.bar(positions, 100 * rows["test_accuracy"], width,
                  yerr=100 * rows["test_std"].fillna(0), capsize=2, label=model)
     low = 100 * data["test_accuracy"].min()
-    axis.set_ylim(max(0, math.floor(low - 3)), min(100, math.ceil(100 * data["test_accuracy"].max() + 1.5)))
+    high = 100 * data["test_accuracy"].max()
+    axis.set_ylim(max(0, math.floor(low - 3)), min(100, math.ceil(high + 1.5)))
     axis.set_xticks(range(len(tokenizers)), tokenizers, rotation=35, ha="right")
     axis.set_ylabel("test accuracy (%)")
     axis.set_title(f"{corpus}: test accuracy by tokenizer and model (mean ± std over seeds)")
@@ -175,7 +176,8 @@ def summary_table(summary: pd.DataFrame, corpus: str, best: pd.Series) -> list[l
     """Rows of the per-corpus table; the cell best on validation is marked ★."""
     rows = []
     for _, row in summary[summary["corpus"] == corpus].iterrows():
-        mark = " ★" if (row["tokenizer"], row["model"]) == (best["tokenizer"], best["model"]) else ""
+        is_best = (row["tokenizer"], row["model"]) == (best["tokenizer"], best["model"])
+        mark = " ★" if is_best else ""
         rows.append([row["tokenizer"] + mark, row["model"], accuracy_text(row),
                      *(_format(row[c], c) for c in list(SUMMARY_COLUMNS)[1:]),
                      str(int(row["seeds"]))])
@@ -225,7 +227,8 @@ def ensemble_rows(ensembles: pd.DataFrame, corpus: str) -> list[list[str]]:
     for _, row in ensembles[ensembles["corpus"] == corpus].iterrows():
         gain = 100 * (row["test_accuracy"] - row["best_member_test_accuracy"])
         rows.append([str(row["seed"]), str(row["members"]), row["method"],
-                     f"{100 * row['validation_accuracy']:.2f}%", f"{100 * row['test_accuracy']:.2f}",
+                     f"{100 * row['validation_accuracy']:.2f}%",
+                     f"{100 * row['test_accuracy']:.2f}",
                      row["best_member"], f"{100 * row['best_member_test_accuracy']:.2f}",
                      f"{gain:+.2f}"])
     if len(rows) > 1:

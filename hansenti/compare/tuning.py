@@ -116,8 +116,8 @@ def run_trial(config: dict[str, Any], cells: dict[str, Cell], profile: Profile,
               budget: Budget, root: str, mirror: str | None, context: dict[str, Any],
               data: "dict[str, LabelledData]") -> None:
     """One trial (``config["trial"]``), inside a (reused) Ray worker: train search
-    ``trial["search"]``'s cell with ``trial["settings"]`` on its corpus's train slice alone (``data``; no test split)
-    and report the validation score after each epoch."""
+    ``trial["search"]``'s cell with ``trial["settings"]`` on its corpus's train slice
+    alone (``data``; no test split) and report the validation score after each epoch."""
     from ray import tune
 
     from ..core.ray_cluster import enter_task
