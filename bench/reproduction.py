@@ -1,7 +1,7 @@
 """A public peer's table beside hansenti's tuned BiLSTM cells on NSMC.
 
-    python -m bench.reproduction [--seeds 3] [--study DIR] [--cost-ratio R] [--peer-shape]
-                                 [--limit N]
+    python -m bench.reproduction [--seeds 3] [--study DIR] [--cost-ratio R]
+                                 [--peer-shape [N]] [--limit N]
 
 The peer, lih0905/korean-tokenizers (its README's table, as the fair-study issue copied
 it), trained one BiLSTM per tokenizer on NSMC: 2 layers of 256 units each way, 100-dim
@@ -16,7 +16,9 @@ the spread of its epochs), this mirror's split (the same NSMC train/test files; 
 validation is carved from train), means over seeds.
 
 ``--peer-shape`` also trains the peer's exact shape for one seed per tokenizer (epochs
-chosen on validation, not test), with its cost. Writes bench/results/reproduction.{json,md}
+chosen on validation, not test), with its cost; ``--peer-shape N`` on a stratified slice of
+N train reviews, where all of NSMC does not fit the time (its cost on all of train, 10
+epochs, projected from the slice's seconds per review). Writes bench/results/reproduction.{json,md}
 (``reproduction-partial`` with fewer than three seeds, a slice or unfinished cells).
 """
 
@@ -49,13 +51,16 @@ def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cost-ratio", type=float,
                         help="the most a chosen configuration may cost per epoch against the "
                              "fixed cell's (inf: no bound; default: the profile's)")
-    parser.add_argument("--peer-shape", action="store_true",
-                        help="also train the peer's exact shape, one seed per tokenizer")
+    parser.add_argument("--peer-shape", type=int, nargs="?", const=0, metavar="N",
+                        help="also train the peer's exact shape, one seed per tokenizer (N: "
+                             "on N train reviews, its full cost projected)")
 
 
 def peer_shape_runs(tokenizers: list[str], mirror: str | None,
                     limit: int | None) -> dict[str, dict]:
-    """The peer's shape per tokenizer, seed 1, epoch chosen on validation."""
+    """The peer's shape per tokenizer, seed 1, epoch chosen on validation, on ``limit``
+    train reviews (None: all), with its cost on all of NSMC train projected from the
+    slice's seconds per review."""
     from hansenti.core.config import TrainConfig
     from hansenti.runs.folder import RunDir
     from hansenti.training.trainer import train
@@ -76,6 +81,7 @@ def peer_shape_runs(tokenizers: list[str], mirror: str | None,
         rows[tokenizer] = {"test": metrics["test"]["accuracy"],
                            "validation": metrics["validation_accuracy"],
                            "epoch": metrics["best"].get("epoch"),
+                           "fit_documents": metrics["documents"]["fit"],
                            "train_seconds": metrics["seconds"]["train"],
                            "seconds_per_epoch": metrics["seconds"]["per_epoch"]}
         print(tokenizer, rows[tokenizer], file=sys.stderr, flush=True)
@@ -123,8 +129,16 @@ def measure(args: argparse.Namespace) -> recipe.Measured:
         tuned = row["tuned"]["mean"]
         row["within_goal"] = tuned is not None and tuned >= peer - TOLERANCE
         rows.append(row)
-    peer_shape = (peer_shape_runs(tokenizers, args.mirror, args.limit) if args.peer_shape
-                  else {})
+    peer_shape = ({} if args.peer_shape is None else
+                  peer_shape_runs(tokenizers, args.mirror, args.peer_shape or args.limit))
+    for tokenizer, row in peer_shape.items():  # its 10 epochs on the study's train
+        fixed = results[(results["tokenizer"] == tokenizer) & (results["model"] == "bilstm")
+                        & (results["status"] == "done")]["run_dir"]
+        if len(fixed):
+            metrics = json.loads((folder / fixed.iloc[0] / "metrics.json").read_text())
+            row["projected_hours"] = (row["seconds_per_epoch"] * PEER_SHAPE["epochs"]
+                                      * metrics["documents"]["fit"] / row["fit_documents"]
+                                      / 3600)
     payload = {"rows": rows, "peer_source": PEER_SOURCE, "tolerance": TOLERANCE,
                "study": str(folder), "report": str(report), "peer_shape": peer_shape,
                "peer_shape_options": PEER_SHAPE,
@@ -159,13 +173,18 @@ def render(payload: dict, header: str) -> str:
     if payload["peer_shape"]:
         lines += ["", "The peer's exact shape (2 x 256 BiLSTM, 100-dim embeddings, dropout "
                   "0.5, batch 64, up to 10 epochs, whole reviews, 30K vocabulary), seed 1, "
-                  "epoch chosen on validation:", "",
-                  "| tokenizer | test | validation | epoch | s/epoch | train min |",
-                  "|---|---:|---:|---:|---:|---:|"]
+                  "epoch chosen on validation; trained on the fit reviews shown, its 10 "
+                  "epochs on all of train projected from their seconds per review:", "",
+                  "| tokenizer | fit reviews | test | validation | epoch | s/epoch | "
+                  "train min | 10 epochs on all of train, h |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for tokenizer, row in payload["peer_shape"].items():
-            lines.append(f"| {tokenizer} | {100 * row['test']:.2f} | "
-                         f"{100 * row['validation']:.2f} | {row['epoch']} | "
-                         f"{row['seconds_per_epoch']:.0f} | {row['train_seconds'] / 60:.1f} |")
+            projected = (f"{row['projected_hours']:.2f}" if "projected_hours" in row
+                         else "—")
+            lines.append(f"| {tokenizer} | {row['fit_documents']:,} | {100 * row['test']:.2f} "
+                         f"| {100 * row['validation']:.2f} | {row['epoch']} | "
+                         f"{row['seconds_per_epoch']:.0f} | {row['train_seconds'] / 60:.1f} | "
+                         f"{projected} |")
     return "\n".join(lines) + "\n"
 
 

@@ -50,7 +50,8 @@ TINY = {
     "normalize": (["--limit", "600", "--only", "mecab"], "normalize-partial.json"),
     "extras": (["--only", "predict"], "extras-partial.json"),
     "peers": (["--limit", "600"], "peers-partial.json"),
-    "reproduction": (["--limit", "300", "--seeds", "1", "--trials", "2", "--only", "char"],
+    "reproduction": (["--limit", "300", "--seeds", "1", "--trials", "2", "--only", "char",
+                      "--peer-shape", "200"],
                      "reproduction-partial.json"),
 }
 #: the benchmarks that build on a study and on each other, in order, on 600 reviews
