@@ -16,9 +16,9 @@ the spread of its epochs), this mirror's split (the same NSMC train/test files; 
 validation is carved from train), means over seeds.
 
 ``--peer-shape`` also trains the peer's exact shape for one seed per tokenizer (epochs
-chosen on validation, not test), with its cost; ``--peer-shape N`` on a stratified slice of
-N train reviews, where all of NSMC does not fit the time (its cost on all of train, 10
-epochs, projected from the slice's seconds per review). Writes bench/results/reproduction.{json,md}
+chosen on validation, not test), with its cost; where that does not fit the time,
+``--peer-shape N`` measures only its cost: one epoch on a stratified slice of N train
+reviews, projected to 10 epochs on all of train. Writes bench/results/reproduction.{json,md}
 (``reproduction-partial`` with fewer than three seeds, a slice or unfinished cells).
 """
 
@@ -53,14 +53,13 @@ def options(parser: argparse.ArgumentParser) -> None:
                              "fixed cell's (inf: no bound; default: the profile's)")
     parser.add_argument("--peer-shape", type=int, nargs="?", const=0, metavar="N",
                         help="also train the peer's exact shape, one seed per tokenizer (N: "
-                             "on N train reviews, its full cost projected)")
+                             "only its cost, one epoch on N train reviews, projected)")
 
 
 def peer_shape_runs(tokenizers: list[str], mirror: str | None,
                     limit: int | None) -> dict[str, dict]:
-    """The peer's shape per tokenizer, seed 1, epoch chosen on validation, on ``limit``
-    train reviews (None: all), with its cost on all of NSMC train projected from the
-    slice's seconds per review."""
+    """The peer's shape per tokenizer, seed 1, epoch chosen on validation; with ``limit``,
+    one epoch on ``limit`` train reviews (a probe of its cost, its accuracy not reported)."""
     from hansenti.core.config import TrainConfig
     from hansenti.runs.folder import RunDir
     from hansenti.training.trainer import train
@@ -68,18 +67,21 @@ def peer_shape_runs(tokenizers: list[str], mirror: str | None,
     rows = {}
     for tokenizer in tokenizers:
         run_dir = RUNS / "reproduction" / (f"peer-shape-{tokenizer}"
-                                           + (f"-limit{limit}" if limit else ""))
+                                           + (f"-probe{limit}" if limit else ""))
         run = RunDir(run_dir)
         if run.finished:
             metrics = run.metrics()
         else:
+            options = {**PEER_SHAPE, "epochs": 1} if limit else PEER_SHAPE
             config = TrainConfig(corpus="nsmc", tokenizer=tokenizer, model="bilstm",
-                                 model_options=PEER_SHAPE, maxlen="p100", max_vocab=30_000,
+                                 model_options=options, maxlen="p100", max_vocab=30_000,
                                  seed=1, limit=limit)
             metrics = train(None if run.config_path.is_file() else config, run_dir,
                             resume=run.config_path.is_file(), mirror=mirror)
-        rows[tokenizer] = {"test": metrics["test"]["accuracy"],
-                           "validation": metrics["validation_accuracy"],
+        probe = bool(limit)
+        rows[tokenizer] = {"probe": probe,
+                           "test": None if probe else metrics["test"]["accuracy"],
+                           "validation": None if probe else metrics["validation_accuracy"],
                            "epoch": metrics["best"].get("epoch"),
                            "fit_documents": metrics["documents"]["fit"],
                            "train_seconds": metrics["seconds"]["train"],
@@ -173,18 +175,21 @@ def render(payload: dict, header: str) -> str:
     if payload["peer_shape"]:
         lines += ["", "The peer's exact shape (2 x 256 BiLSTM, 100-dim embeddings, dropout "
                   "0.5, batch 64, up to 10 epochs, whole reviews, 30K vocabulary), seed 1, "
-                  "epoch chosen on validation; trained on the fit reviews shown, its 10 "
-                  "epochs on all of train projected from their seconds per review:", "",
+                  "epoch chosen on validation; its 10 epochs on all of train projected from "
+                  "the seconds per review of the fit reviews shown (a probe of one epoch on "
+                  "a slice reports no accuracy):", "",
                   "| tokenizer | fit reviews | test | validation | epoch | s/epoch | "
                   "train min | 10 epochs on all of train, h |",
                   "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for tokenizer, row in payload["peer_shape"].items():
             projected = (f"{row['projected_hours']:.2f}" if "projected_hours" in row
                          else "—")
-            lines.append(f"| {tokenizer} | {row['fit_documents']:,} | {100 * row['test']:.2f} "
-                         f"| {100 * row['validation']:.2f} | {row['epoch']} | "
-                         f"{row['seconds_per_epoch']:.0f} | {row['train_seconds'] / 60:.1f} | "
-                         f"{projected} |")
+            scores = (["—"] * 3 if row["probe"] else
+                      [f"{100 * row['test']:.2f}", f"{100 * row['validation']:.2f}",
+                       str(row["epoch"])])
+            lines.append(f"| {tokenizer} | {row['fit_documents']:,} | " + " | ".join(scores)
+                         + f" | {row['seconds_per_epoch']:.0f} | "
+                         f"{row['train_seconds'] / 60:.1f} | {projected} |")
     return "\n".join(lines) + "\n"
 
 
