@@ -198,6 +198,22 @@ def test_every_search_starts_from_the_fixed_cells_settings():
     assert fixed_settings(nblr, quick, space_for("nblr", Budget(1, 1))) == {"ngram_max": 2}
 
 
+
+def test_every_search_tries_the_fixed_settings_then_the_same_seeded_draws():
+    pytest.importorskip("ray")
+    from hansenti.compare.budget import CPU_SPACE, Budget
+    from hansenti.compare.tuning import search_plan
+
+    cells, _ = plan(["nsmc"], ["char", "jamo"], ["bilstm"], 1, tune=True)
+    quick, budget = PROFILES["quick"], Budget(trials=5, epochs=2, space=CPU_SPACE)
+    char, jamo = (search_plan(cell, quick, budget) for cell in cells if cell.tuned)
+    assert char["trials"][0] == char["fixed"] and len(char["trials"]) == 5
+    assert char["trials"] == jamo["trials"]  # one model, one space: the same offer
+    assert json.loads(json.dumps(char["trials"])) == char["trials"]  # plain values
+    for trial in char["trials"][1:]:
+        assert trial.keys() == char["fixed"].keys()
+        assert trial["units"] in (32, 64, 128) and 3e-4 <= trial["learning_rate"] <= 3e-3
+
 def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():
     from dataclasses import replace
 
