@@ -269,9 +269,9 @@ def experiment(cells: dict[str, Cell], plans: dict[str, dict[str, Any]], profile
                              root=str(out_dir.resolve()), mirror=mirror,
                              context=task_context(), data=data),
         {"cpu": budget.cpus})
-    points = [{"search": key, "index": index, "settings": settings}
-              for index in range(budget.trials) for key, plan in plans.items()
-              if index < len(plan["trials"]) for settings in [plan["trials"][index]]]
+    # every plan holds the budget's trials; the searches' first trials go first
+    points = [{"search": key, "index": index, "settings": plan["trials"][index]}
+              for index in range(budget.trials) for key, plan in plans.items()]
     storage = (out_dir / TUNING_DIR / "ray").resolve()
     name = "searches-" + hashlib.sha1(json.dumps(
         sorted(plans), ensure_ascii=False).encode()).hexdigest()[:10]
