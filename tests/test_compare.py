@@ -201,6 +201,8 @@ def test_every_search_starts_from_the_fixed_cells_settings():
 
 def test_every_search_tries_the_fixed_settings_then_the_same_seeded_draws():
     pytest.importorskip("ray")
+    from dataclasses import replace
+
     from hansenti.compare.budget import CPU_SPACE, Budget
     from hansenti.compare.tuning import search_plan
 
@@ -213,6 +215,10 @@ def test_every_search_tries_the_fixed_settings_then_the_same_seeded_draws():
     for trial in char["trials"][1:]:
         assert trial.keys() == char["fixed"].keys()
         assert trial["units"] in (32, 64, 128) and 3e-4 <= trial["learning_rate"] <= 3e-3
+    nblr = plan(["nsmc"], ["char"], ["nblr"], 1, tune=True)[0][1]
+    offered = search_plan(nblr, quick, replace(budget, trials=6))["trials"]
+    assert [trial["ngram_max"] for trial in offered[:1]] == [2]  # the fixed settings
+    assert sorted(trial["ngram_max"] for trial in offered) == [1, 2, 3, 4]  # no repeats
 
 def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():
     from dataclasses import replace
@@ -232,6 +238,48 @@ def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():
     assert config.model_options["epochs"] == full.tuned_options["epochs"]
     trial = trial_config(cells[1], full, Budget(trials=8, epochs=4, limit=30_000), settings)
     assert trial.limit == 30_000 and trial.seed == 1 and trial.model_options["epochs"] == 4
+
+
+def finished_fixed_run(root, cell, profile):
+    """A finished run of ``cell`` under ``root``/runs, as the study would leave it."""
+    folder = root / "runs" / cell.key
+    folder.mkdir(parents=True)
+    cell.config(profile).save(folder / "config.json")
+    metrics = {"test": {"accuracy": 0.8}, "validation_accuracy": 0.79, "best": {"epoch": 2},
+               "tokens_per_doc": 30.0, "vocab_size": 900, "test_oov_rate": 0.01,
+               "seconds": {"tokenize": 4.0, "per_epoch": 9.0, "train": 20.0}}
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    return folder
+
+
+def test_a_tuned_cell_that_kept_the_fixed_settings_is_the_fixed_run(tmp_path):
+    """Quick profile: a tuned cell trains as its fixed twin when its search kept the
+    fixed settings, so the twin's finished run is copied, marked, and costs nothing."""
+    from dataclasses import replace
+
+    from hansenti.compare.runner import REUSED_FROM, fixed_twin, run_cell
+    from hansenti.compare.tuning import fixed_settings, space_for
+
+    quick = PROFILES["quick"]
+    (fixed, tuned), _ = plan(["nsmc"], ["char"], ["cnn"], 1, tune=True)
+    finished_fixed_run(tmp_path, fixed, quick)
+    kept = fixed_settings(tuned, quick, space_for("cnn", quick.tuning))
+    result = run_cell(replace(tuned, settings=tuple(kept.items())), quick,
+                      tmp_path / "runs" / tuned.key, None, 1)
+    assert result.status == "done" and result.metrics["test"]["accuracy"] == 0.8
+    assert result.metrics[REUSED_FROM] == f"runs/{fixed.key}"
+    row = result.row()
+    assert row["train_seconds"] == 0 and "fixed settings" in row["reason"]
+    saved = json.loads((tmp_path / "runs" / tuned.key / "metrics.json").read_text())
+    assert saved[REUSED_FROM] == f"runs/{fixed.key}"  # still marked when read back
+
+    other = tmp_path / "other"
+    finished_fixed_run(other, fixed, quick)
+    moved = replace(tuned, settings=tuple({**kept, "filters": 128}.items()))
+    assert fixed_twin(moved, quick, other / "runs" / tuned.key) is None
+    longer = replace(quick, tuned_options={"epochs": 10, "patience": 2})
+    assert fixed_twin(replace(tuned, settings=tuple(kept.items())), longer,
+                      other / "runs" / tuned.key) is None
 
 
 def test_a_contextual_study_pretrains_one_bilm_per_tokenizer(tiny_profile, mirror, tmp_path,

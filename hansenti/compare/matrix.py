@@ -109,7 +109,7 @@ PROFILES = {
         maxlen={"nsmc": "mean+2std<=150", "imdb": "p90<=200"},
         model_options={"epochs": 3, "patience": 1, "batch_size": 64, "embedding_dim": 64,
                        "units": 64, "filters": 64},
-        tuning=Budget(trials=4, epochs=2, limit=2_000, space=CPU_SPACE, cost_ratio=1.0),
+        tuning=Budget(trials=3, epochs=2, limit=1_000, space=CPU_SPACE, cost_ratio=1.0),
         tuned_options={"epochs": 3, "patience": 1},
         contextual=BiLMBudget(documents=30_000, epochs=1, units=64)),
     "full": Profile(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -14,16 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from ..core import atomic
+from ..core.config import TrainConfig
 from ..core.errors import HansentiError
 from ..core.faults import failpoint
 from ..core.parallel import progress_bar
-from ..runs.folder import RunDir
+from ..runs.folder import CONFIG_FILE, METRICS_FILE, RunDir
 from .matrix import Cell, Profile, Skipped
 
 log = logging.getLogger("hansenti")
 
 RUNS_DIR = "runs"
 RESULTS_FILE = "results.csv"
+#: metrics.json of a tuned cell that is its fixed twin's run: the twin's folder
+REUSED_FROM = "reused_from"
+REUSED_REASON = "its search kept the fixed settings: the fixed cell's run, not trained again"
 COLUMNS = ("corpus", "tokenizer", "tokenizer_spec", "model", "seed", "status", "reason",
            "test_accuracy", "test_f1", "test_macro_f1", "validation_accuracy", "chosen",
            "settings", "tokens_per_doc", "vocab_size", "test_oov_rate", "maxlen",
@@ -61,6 +66,9 @@ class CellResult:
                                                      m["seconds"]["tokenize"]),
                 "seconds_per_epoch": m["seconds"]["per_epoch"],
                 "train_seconds": m["seconds"]["train"]})
+            if m.get(REUSED_FROM):  # not trained: the fixed cell's run, copied
+                row.update({"reason": f"{REUSED_REASON} ({m[REUSED_FROM]})",
+                            "tokenize_seconds": 0.0, "train_seconds": 0.0})
         return row
 
 
@@ -89,6 +97,9 @@ def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
     run = RunDir(run_dir)
     if run.finished:
         return CellResult(cell, "done", run.metrics())
+    twin = fixed_twin(cell, profile, run_dir)
+    if twin is not None:
+        return CellResult(cell, "done", reused(twin, run_dir))
     started = time.perf_counter()
     try:
         clear_keras_session()
@@ -101,6 +112,35 @@ def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
     log.info("cell %s: test accuracy %.4f in %.0f s", cell.key, metrics["test"]["accuracy"],
              time.perf_counter() - started)
     return CellResult(cell, "done", metrics)
+
+
+def fixed_twin(cell: Cell, profile: Profile, run_dir: Path) -> Path | None:
+    """The finished fixed cell of a tuned ``cell`` whose run would be the same (its search
+    kept the fixed settings and the profile trains tuned cells alike), if ``cell`` has not
+    started: training it again would spend the time for the same run, and on a threaded
+    CPU its seeded rerun can still differ by noise that the report would call a gain."""
+    if not cell.tuned or run_dir.exists():
+        return None
+    twin = run_dir.parent.parent / cell.model / run_dir.name
+    if not RunDir(twin).finished:
+        return None
+    try:
+        same = TrainConfig.load(twin / CONFIG_FILE).trains_as(cell.config(profile))
+    except HansentiError:
+        return None
+    return twin if same else None
+
+
+def reused(twin: Path, run_dir: Path) -> dict[str, Any]:
+    """``twin`` copied to ``run_dir`` (all or nothing), its metrics marked as reused."""
+    runs = run_dir.parents[3]
+    metrics = {**RunDir(twin).metrics(),
+               REUSED_FROM: f"{RUNS_DIR}/{twin.relative_to(runs).as_posix()}"}
+    with atomic.staged_directory(run_dir) as staging:
+        shutil.copytree(twin, staging, dirs_exist_ok=True)
+        atomic.write_json(staging / METRICS_FILE, metrics)
+    log.info("cell %s: %s", run_dir.name, REUSED_REASON)
+    return metrics
 
 
 @contextmanager

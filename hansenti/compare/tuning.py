@@ -26,9 +26,9 @@ import json
 import logging
 import time
 from contextlib import redirect_stdout
-from dataclasses import asdict, fields, replace
+from dataclasses import asdict, replace
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..core import atomic
 from ..core.config import TrainConfig
@@ -45,6 +45,8 @@ SEARCH_FILE = "search.json"
 TUNING_DIR = "tuning"
 #: length cuts tried (``p100``: whole reviews), under the profile's cap for the corpus
 MAXLEN_CHOICES = ("mean+2std", "p99", "p100")
+#: draws tried per configuration wanted before a small space counts as exhausted
+DRAW_ATTEMPTS = 50
 #: how the settings are chosen from the trials, as search.json records it
 CHOICE_RULE = ("the best validation score at any epoch of the trials no dearer per epoch "
                "than the budget's cost ratio times the fixed settings' trial; of equal "
@@ -66,12 +68,11 @@ def space_for(model: str, budget: Budget) -> Space:
 def fixed_settings(cell: Cell, profile: Profile, space: Space) -> dict[str, Any]:
     """The fixed cell's values of ``space``'s options (the profile's, else the model's
     defaults; its length cut without the cap): every search's first trial."""
-    from ..core.config import NBLROptions, NetworkOptions
+    from ..core.config import option_defaults
 
     config = replace(cell, tuned=False, settings=()).config(profile)
-    defaults = {option.name: option.default
-                for options in (NetworkOptions, NBLROptions) for option in fields(options)}
-    values = {**defaults, **config.model_options, "maxlen": config.maxlen.partition("<=")[0]}
+    values = {**option_defaults(), **config.model_options,
+              "maxlen": config.maxlen.partition("<=")[0]}
     return {name: values[name] for name in space if name in values}
 
 
@@ -169,15 +170,25 @@ def finished_search(folder: Path, budget: Budget) -> dict[str, Any] | None:
     return record
 
 
-def drawn(space: Space, count: int, seed: int) -> list[dict[str, Any]]:
+def drawn(space: Space, count: int, seed: int,
+          taken: Sequence[dict[str, Any]] = ()) -> list[dict[str, Any]]:
     """``count`` configurations drawn from ``space`` with Ray Tune's samplers, seeded: the
-    same draws for every cell whose model reads the same options."""
+    same draws for every cell whose model reads the same options. None repeats another or
+    one of ``taken`` (a trial twice is a trial wasted), so a small discrete space may give
+    fewer: ``nblr``'s four n-gram sizes are four trials at most."""
     import numpy as np
 
     random = np.random.default_rng(seed)
     domains = sampled(space)
-    return [{name: native(domain.sample(random_state=random)) for name, domain in
-             domains.items()} for _ in range(count)]
+    draws: list[dict[str, Any]] = []
+    for _ in range(DRAW_ATTEMPTS * count):
+        if len(draws) == count:
+            break
+        draw = {name: native(domain.sample(random_state=random))
+                for name, domain in domains.items()}
+        if draw not in draws and draw not in taken:
+            draws.append(draw)
+    return draws
 
 
 def native(value: Any) -> Any:
@@ -246,7 +257,7 @@ def search_plan(cell: Cell, profile: Profile, budget: Budget) -> dict[str, Any]:
     space = space_for(cell.model, budget)
     fixed = fixed_settings(cell, profile, space)
     return {"space": space, "fixed": fixed,
-            "trials": [fixed, *drawn(space, budget.trials - 1, seed=budget.trials)]}
+            "trials": [fixed, *drawn(space, budget.trials - 1, budget.trials, [fixed])]}
 
 
 def experiment(cells: dict[str, Cell], plans: dict[str, dict[str, Any]], profile: Profile,
@@ -269,9 +280,10 @@ def experiment(cells: dict[str, Cell], plans: dict[str, dict[str, Any]], profile
                              root=str(out_dir.resolve()), mirror=mirror,
                              context=task_context(), data=data),
         {"cpu": budget.cpus})
-    # every plan holds the budget's trials; the searches' first trials go first
+    # the searches' first trials go first
     points = [{"search": key, "index": index, "settings": plan["trials"][index]}
-              for index in range(budget.trials) for key, plan in plans.items()]
+              for index in range(budget.trials) for key, plan in plans.items()
+              if index < len(plan["trials"])]
     storage = (out_dir / TUNING_DIR / "ray").resolve()
     name = "searches-" + hashlib.sha1(json.dumps(
         sorted(plans), ensure_ascii=False).encode()).hexdigest()[:10]

@@ -72,6 +72,12 @@ class NBLROptions:
     alpha: float = bounded(1.0, low=1e-8)
 
 
+def option_defaults() -> dict[str, Any]:
+    """Every built-in model option with its default (each model reads those it needs)."""
+    return {option.name: option.default
+            for options in (NetworkOptions, NBLROptions) for option in fields(options)}
+
+
 def setting(default: Any = dataclasses.MISSING, help: str = "", flags: tuple[str, ...] = (),
             low: float | None = None, high: float | None = None, path: bool = False,
             default_factory: Any = dataclasses.MISSING) -> Any:
@@ -148,6 +154,17 @@ class TrainConfig:
     def as_saved(self) -> dict[str, Any]:
         """The settings as config.json holds them (tuples read back as lists), to compare."""
         return json.loads(json.dumps(self.to_dict()))
+
+    def trains_as(self, other: "TrainConfig") -> bool:
+        """Whether ``other`` trains the same run: the same settings, a model option left
+        at its default counting as given with that value."""
+        defaults = json.loads(json.dumps(option_defaults()))
+
+        def filled(config: TrainConfig) -> dict[str, Any]:
+            saved = config.as_saved()
+            return {**saved, "model_options": {**defaults, **saved["model_options"]}}
+
+        return filled(self) == filled(other)
 
     def save(self, path: str | Path) -> None:
         atomic.write_json(path, self.to_dict())
