@@ -60,12 +60,14 @@ def main() -> None:
     missing = [str(folder) for folder in folders if not folder.is_dir()]
     if missing:
         sys.exit(f"bench.keep: no folder {', '.join(missing)}")
-    files = [path for folder in folders for path in kept_files(folder)]
-    if files:
-        subprocess.run(["git", "add", "-f", "--", *map(str, files)], check=True)
-    megabytes = sum(path.stat().st_size for path in files) / 2**20
-    print(f"bench.keep: staged {len(files)} files ({megabytes:.1f} MB); commit them")
-
+    count, size = 0, 0
+    for folder in folders:
+        files = kept_files(folder)
+        if files:  # the repository that holds the folder
+            subprocess.run(["git", "-C", str(folder), "add", "-f", "--",
+                            *(str(path.resolve()) for path in files)], check=True)
+        count, size = count + len(files), size + sum(path.stat().st_size for path in files)
+    print(f"bench.keep: staged {count} files ({size / 2**20:.1f} MB); commit them")
 
 if __name__ == "__main__":
     main()

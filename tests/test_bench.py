@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-#: modules of bench/ that are libraries, not benchmarks
-LIBRARIES = {"__init__", "publish", "recipe", "load_client"}
+#: modules of bench/ that are libraries or tools, not benchmarks
+LIBRARIES = {"__init__", "publish", "recipe", "load_client", "keep"}
 BENCHMARKS = sorted(path.stem for path in (ROOT / "bench").glob("*.py")
                     if path.stem not in LIBRARIES)
 #: a real run on a tiny slice: the arguments, and the result file it must write
@@ -127,3 +127,29 @@ def test_study_benchmarks_run_in_order_on_a_tiny_study(mirror, session_home, tmp
     for name, (args, written) in CHAIN.items():
         study_args = ["--study", str(study)] if name != "single" else []
         run_tiny(name, [*args, *study_args], written, env)
+
+
+def test_keep_stages_what_a_later_session_reads_back(tmp_path):
+    """bench.keep: a finished run's small files and a biLM are staged, never weights,
+    checkpoints or an unfinished run."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    runs = tmp_path / "runs"
+    finished, unfinished, bilm = runs / "a" / "seed1", runs / "b" / "seed1", runs / "elmo"
+    for folder in (finished / "checkpoints", unfinished, bilm):
+        folder.mkdir(parents=True)
+    for name in ("config.json", "metrics.json", "predictions.npz", "history.csv",
+                 "model.weights.h5", "checkpoints/last.keras"):
+        (finished / name).write_text("x")
+    (unfinished / "config.json").write_text("x")
+    (runs / "study.json").write_text("{}")
+    for name in ("bilm.json", "bilm.weights.npz"):
+        (bilm / name).write_text("x")
+    result = bench("keep", str(runs))
+    assert result.returncode == 0, result.stderr[-2000:]
+    staged = subprocess.run(["git", "-C", str(tmp_path), "diff", "--cached", "--name-only"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(staged) == sorted([
+        "runs/a/seed1/config.json", "runs/a/seed1/history.csv", "runs/a/seed1/metrics.json",
+        "runs/a/seed1/predictions.npz", "runs/study.json", "runs/elmo/bilm.json",
+        "runs/elmo/bilm.weights.npz"])
+    assert "staged 7 files" in result.stdout
