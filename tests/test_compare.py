@@ -324,13 +324,14 @@ def test_the_cost_of_a_study_here_and_on_a_cluster():
 
     from hansenti.compare.cost import cost_rows, study_cost
 
-    results = pd.DataFrame([
-        {"status": "done", "model": "cnn", "tokenize_seconds": 600.0, "train_seconds": 3000.0,
-         "run_dir": "runs/nsmc/char/cnn/seed1"},
-        {"status": "done", "model": "cnn-tuned", "tokenize_seconds": 0.0,
-         "train_seconds": 7200.0, "run_dir": "runs/nsmc/char/cnn-tuned/seed1"},
-        {"status": "failed", "model": "lstm", "tokenize_seconds": None, "train_seconds": None,
-         "run_dir": "runs/nsmc/char/lstm/seed1"}])
+    def cell(model, tokenize, train, status="done"):
+        return {"status": status, "corpus": "nsmc", "tokenizer": "char", "model": model,
+                "tokenize_seconds": tokenize, "train_seconds": train,
+                "run_dir": f"runs/nsmc/char/{model}/seed1"}
+
+    # the tuned cell reads the tokens its fixed twin computed: counted once
+    results = pd.DataFrame([cell("cnn", 600.0, 3000.0), cell("cnn-tuned", 600.0, 7200.0),
+                            cell("lstm", None, None, "failed")])
     searches = {"tuning/nsmc/char/cnn-tuned": {"wall_seconds": 1800.0, "cpu_seconds": 3600.0}}
     cost = study_cost(results, searches)
     assert (cost["fixed_hours"], cost["tuned_hours"], cost["search_hours"]) == (1.0, 2.0, 0.5)
@@ -338,9 +339,9 @@ def test_the_cost_of_a_study_here_and_on_a_cluster():
     # 4 hours of work (cells + trials' CPU): 0.5 h on 8 cores, but never under the chain
     assert [row["hours"] for row in cost["cluster"]] == [2.5, 2.5, 2.5]
     assert cost_rows(cost)[-1] == ["all", "3.5 h", "2.5 h", "2.5 h", "2.5 h"]
-    cells = pd.DataFrame([{"status": "done", "model": "cnn", "tokenize_seconds": 0.0,
-                           "train_seconds": 3600.0, "run_dir": f"runs/nsmc/t{i}/cnn/seed1"}
-                          for i in range(80)])
+    cells = pd.DataFrame([{"status": "done", "corpus": "nsmc", "tokenizer": f"t{i}",
+                           "model": "cnn", "tokenize_seconds": 0.0, "train_seconds": 3600.0,
+                           "run_dir": f"runs/nsmc/t{i}/cnn/seed1"} for i in range(80)])
     assert [row["hours"] for row in study_cost(cells, {})["cluster"]] == [10.0, 2.5, 1.0]
     assert cost_rows(study_cost(cells[:1], {}))[-1] == ["all", "60 min", *["60 min"] * 3]
 

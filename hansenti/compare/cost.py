@@ -18,11 +18,15 @@ def study_cost(results: pd.DataFrame, searches: dict[str, Any]) -> dict[str, Any
     """Hours the finished fixed and tuned cells (tokenizing + training) and the searches
     took here, and the whole on ``CLUSTER_CORES`` cores: each cell and each trial on a core
     of its own taking what it took here, never faster than the longest chain (a search,
-    then its slowest tuned cell; or one cell alone)."""
+    then its slowest tuned cell; or one cell alone). A corpus's tokens are computed once
+    per tokenizer (results.csv gives every cell that time; the cache serves the rest,
+    here and on Ray), and counted with the first of its fixed cells."""
     done = results[results["status"] == "done"]
-    seconds = done["tokenize_seconds"].fillna(0) + done["train_seconds"].fillna(0)
     tuned = done["model"].str.endswith(TUNED_SUFFIX)
-    chains = list(seconds)
+    first = ~done.duplicated(["corpus", "tokenizer"]) & ~tuned
+    seconds = done["train_seconds"].fillna(0) + done["tokenize_seconds"].fillna(0).where(
+        first, 0.0)
+    chains = list(done["train_seconds"].fillna(0) + done["tokenize_seconds"].fillna(0))
     for run_dir, cell_seconds in zip(done.loc[tuned, "run_dir"], seconds[tuned]):
         search = searches.get(run_search_key(run_dir), {})
         chains.append(search.get("wall_seconds", 0.0) + cell_seconds)
