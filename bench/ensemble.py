@@ -56,9 +56,10 @@ def suffix(limit: int | None) -> str:
 def member(case: str, seed: int, mirror: str | None, limit: int | None = None) -> Path:
     """The finished word2vec member ``case`` for ``seed``, trained (and its vectors) unless
     already there."""
-    ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
-    return trained(case_config(case, pretrained=True, seed=seed, limit=limit),
-                   RUNS / f"{case}-w2v-seed{seed}{suffix(limit)}", mirror)
+    run_dir = RUNS / f"{case}-w2v-seed{seed}{suffix(limit)}"
+    if not finished(run_dir):
+        ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
+    return trained(case_config(case, pretrained=True, seed=seed, limit=limit), run_dir, mirror)
 
 
 def contextual_member(case: str, seed: int, mirror: str | None,
@@ -70,12 +71,22 @@ def contextual_member(case: str, seed: int, mirror: str | None,
     from .contextual import CASES as BILMS
     from .contextual import bilm_dir, ready_bilm
 
-    ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
-    ready_bilm(BILMS[case], mirror, limit)
+    run_dir = RUNS / f"{case}-w2v+elmo-seed{seed}{suffix(limit)}"
+    if not finished(run_dir):
+        ready_vectors(EMBEDDING_CASES[case][5], mirror, limit)
+        ready_bilm(BILMS[case], mirror, limit)
     config = case_config(case, pretrained=True, seed=seed, limit=limit)
     config = replace(config, model_options={
         **config.model_options, "contextual": str(bilm_dir(BILMS[case], limit).resolve())})
-    return trained(config, RUNS / f"{case}-w2v+elmo-seed{seed}{suffix(limit)}", mirror)
+    return trained(config, run_dir, mirror)
+
+
+def finished(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a finished run (kept ones have no vectors beside them:
+    a finished member needs none, so none are trained for it)."""
+    from hansenti.runs.folder import RunDir
+
+    return RunDir(run_dir).finished
 
 
 def ngram_member(case: str, seed: int, mirror: str | None, limit: int | None = None) -> Path:
