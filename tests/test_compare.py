@@ -233,7 +233,7 @@ def test_a_tuned_cell_trains_its_chosen_settings_under_the_profile_cap():
     full = PROFILES["full"]
     settings = {"units": 256, "layers": 2, "maxlen": "p100", "learning_rate": 1e-3}
     config = replace(cells[3], settings=tuple(settings.items())).config(full)
-    assert config.maxlen == "p100<=160" and config.seed == 2 and config.limit is None
+    assert config.maxlen == "p100<=420" and config.seed == 2 and config.limit is None
     assert config.model_options["units"] == 256 and config.model_options["layers"] == 2
     assert config.model_options["epochs"] == full.tuned_options["epochs"]
     trial = trial_config(cells[1], full, Budget(trials=8, epochs=4, limit=30_000), settings)
@@ -280,6 +280,22 @@ def test_a_tuned_cell_that_kept_the_fixed_settings_is_the_fixed_run(tmp_path):
     longer = replace(quick, tuned_options={"epochs": 10, "patience": 2})
     assert fixed_twin(replace(tuned, settings=tuple(kept.items())), longer,
                       other / "runs" / tuned.key) is None
+
+
+def test_a_finished_cell_is_read_back_only_with_the_settings_planned_now(tmp_path):
+    from dataclasses import replace
+
+    from hansenti.compare.runner import run_cell
+
+    quick = PROFILES["quick"]
+    (cell,), _ = plan(["nsmc"], ["jamo"], ["bilstm"], 1)
+    finished_fixed_run(tmp_path, cell, quick)
+    run_dir = tmp_path / "runs" / cell.key
+    assert run_cell(cell, quick, run_dir, None, 1).status == "done"
+    capped = replace(quick, maxlen={"nsmc": "mean+2std<=150"})  # the cap before 420
+    result = run_cell(cell, capped, run_dir, None, 1)
+    assert result.status == "failed" and "other settings" in result.reason
+    assert "--out" in result.reason
 
 
 def test_a_contextual_study_pretrains_one_bilm_per_tokenizer(tiny_profile, mirror, tmp_path,

@@ -96,6 +96,10 @@ def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
 
     run = RunDir(run_dir)
     if run.finished:
+        changed = settings_changed(run, cell.config(profile))
+        if changed:
+            log.warning("cell %s: %s", cell.key, changed)
+            return CellResult(cell, "failed", reason=changed)
         return CellResult(cell, "done", run.metrics())
     twin = fixed_twin(cell, profile, run_dir)
     if twin is not None:
@@ -112,6 +116,18 @@ def run_cell(cell: Cell, profile: Profile, run_dir: Path, mirror: str | None,
     log.info("cell %s: test accuracy %.4f in %.0f s", cell.key, metrics["test"]["accuracy"],
              time.perf_counter() - started)
     return CellResult(cell, "done", metrics)
+
+
+def settings_changed(run: RunDir, planned: TrainConfig) -> str:
+    """Why finished ``run`` is not the cell planned now (its settings differ: the profile
+    or the code changed since), or ``""``."""
+    try:
+        same = TrainConfig.load(run.config_path).trains_as(planned)
+    except HansentiError as error:
+        return str(error)
+    return "" if same else (f"{run.path} finished with other settings than the study's "
+                            "now: give the study another --out, or delete the cell to "
+                            "train it again")
 
 
 def fixed_twin(cell: Cell, profile: Profile, run_dir: Path) -> Path | None:
