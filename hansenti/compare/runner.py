@@ -19,7 +19,7 @@ from ..core.config import TrainConfig
 from ..core.errors import HansentiError
 from ..core.faults import failpoint
 from ..core.parallel import progress_bar
-from ..runs.folder import CONFIG_FILE, METRICS_FILE, RunDir
+from ..runs.folder import METRICS_FILE, RunDir
 from .matrix import Cell, Profile, Skipped
 
 log = logging.getLogger("hansenti")
@@ -137,14 +137,10 @@ def fixed_twin(cell: Cell, profile: Profile, run_dir: Path) -> Path | None:
     CPU its seeded rerun can still differ by noise that the report would call a gain."""
     if not cell.tuned or run_dir.exists():
         return None
-    twin = run_dir.parent.parent / cell.model / run_dir.name
-    if not RunDir(twin).finished:
+    twin = RunDir(run_dir.parent.parent / cell.model / run_dir.name)
+    if not twin.finished or settings_changed(twin, cell.config(profile)):
         return None
-    try:
-        same = TrainConfig.load(twin / CONFIG_FILE).trains_as(cell.config(profile))
-    except HansentiError:
-        return None
-    return twin if same else None
+    return twin.path
 
 
 def reused(twin: Path, run_dir: Path) -> dict[str, Any]:
