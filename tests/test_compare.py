@@ -282,6 +282,28 @@ def test_a_tuned_cell_that_kept_the_fixed_settings_is_the_fixed_run(tmp_path):
                       other / "runs" / tuned.key) is None
 
 
+def test_tuned_cells_train_like_fixed_ones_unless_told_to_train_longer():
+    """The full profile's tuned cells train like its fixed ones (so one that kept the
+    fixed settings is its fixed run); ``tuned_for`` gives them more epochs, not the
+    fixed cells."""
+    from dataclasses import replace
+
+    from hansenti.compare.matrix import tuned_for
+    from hansenti.compare.tuning import fixed_settings, space_for
+
+    full = PROFILES["full"]
+    (fixed, tuned), _ = plan(["nsmc"], ["char"], ["bilstm"], 1, tune=True)
+    kept = replace(tuned, settings=tuple(fixed_settings(
+        tuned, full, space_for("bilstm", full.tuning)).items()))
+    assert kept.config(full).trains_as(fixed.config(full))
+    assert tuned_for(full, None) is full and tuned_for(full, 2) is full
+    longer = tuned_for(full, 10)
+    options = kept.config(longer).model_options
+    assert options["epochs"] == 10 and options["patience"] == 2
+    assert fixed.config(longer) == fixed.config(full)
+    assert not kept.config(longer).trains_as(fixed.config(full))
+
+
 def test_a_finished_cell_is_read_back_only_with_the_settings_planned_now(tmp_path):
     from dataclasses import replace
 

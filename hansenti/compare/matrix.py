@@ -125,10 +125,23 @@ PROFILES = {
         maxlen={"nsmc": f"mean+2std<={NSMC_WHOLE}", "imdb": "p90<=256"},
         model_options={"epochs": 2, "patience": 1, "learning_rate": 2e-3,
                        "embedding_dim": 64, "units": 32, "filters": 64},
-        tuning=Budget(trials=6, epochs=2, limit=10_000, space=CPU_SPACE, cost_ratio=2.0),
-        tuned_options={"epochs": 10, "patience": 2},
+        tuning=Budget(trials=4, epochs=2, limit=3_000, space=CPU_SPACE, cost_ratio=1.5),
+        tuned_options={"epochs": 2, "patience": 1},
         contextual=BiLMBudget(documents=None, epochs=2, units=128)),
 }
+
+
+#: a tuned cell's patience when it trains longer than its profile's (``--tuned-epochs``)
+LONGER_PATIENCE = 2
+
+
+def tuned_for(profile: Profile, epochs: int | None) -> Profile:
+    """``profile`` whose tuned cells train up to ``epochs`` epochs by early stopping
+    (patience :data:`LONGER_PATIENCE`); None or the profile's own count: as it is."""
+    if epochs is None or epochs == profile.tuned_options.get("epochs"):
+        return profile
+    return replace(profile, tuned_options={"epochs": epochs,
+                                           "patience": min(LONGER_PATIENCE, epochs)})
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from .matrix import (
     Skipped,
     plan,
     sliced,
+    tuned_for,
 )
 from .report import write_report
 from .runner import RESULTS_FILE, RUNS_DIR, run_cells
@@ -44,7 +45,8 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
               executor: str = "local", address: str | None = None,
               resources: "CellResources | None" = None, limit: int | None = None,
               tune: bool = False, trials: int | None = None,
-              cost_ratio: float | None = None, contextual: bool = False) -> Path:
+              cost_ratio: float | None = None, tuned_epochs: int | None = None,
+              contextual: bool = False) -> Path:
     """Run (or continue) a study into ``out_dir`` and write its report; returns report.md.
     ``data`` maps the names of users' file corpora (among ``corpus_names``) to their
     descriptions. ``executor="ray"`` runs the cells as Ray tasks (on the cluster at
@@ -52,7 +54,8 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     documents per corpus instead of the profile's. ``tune``: also a tuned cell beside
     each, its settings searched with Ray Tune (on the same cluster) on the profile's
     budget (``trials`` per search and ``cost_ratio`` instead of the profile's; an infinite
-    ratio: no bound). ``contextual``: also a cell
+    ratio: no bound; ``tuned_epochs``: the most epochs a tuned cell trains, by early
+    stopping, instead of the profile's). ``contextual``: also a cell
     beside each fixed network that reads a biLM pre-trained for its corpus and tokenizer
     on unlabelled text (the profile's biLM budget)."""
     if profile_name not in PROFILES:
@@ -63,6 +66,7 @@ def run_study(corpus_names: list[str], tokenizer_texts: list[str], model_names: 
     if cost_ratio is not None:
         bound = None if math.isinf(cost_ratio) else cost_ratio
         profile = replace(profile, tuning=replace(profile.tuning, cost_ratio=bound))
+    profile = tuned_for(profile, tuned_epochs)
     out_dir = Path(out_dir)
     cells, skipped = plan(corpus_names, tokenizer_texts, model_names or list(DEFAULT_MODELS),
                           seeds or profile.seeds, data, tune, contextual)
