@@ -51,7 +51,7 @@ TINY = {
     "extras": (["--only", "predict"], "extras-partial.json"),
     "peers": (["--limit", "600"], "peers-partial.json"),
     "reproduction": (["--limit", "300", "--seeds", "1", "--trials", "2", "--only", "char",
-                      "--peer-shape", "200"],
+                      "--tuned-epochs", "3", "--peer-shape", "200"],
                      "reproduction-partial.json"),
 }
 #: the benchmarks that build on a study and on each other, in order, on 600 reviews
