@@ -187,22 +187,27 @@ def render(result: dict):
                              f"test {c['test_mean']:.2%}")
         lines += [""] + [f"Ensemble of {corpus}: {entry['recipe']}." for corpus, entry
                          in result.items()] + [""]
-        lines += [contextual_line(corpus, entry["contextual"])
+        lines += [contextual_line(corpus, entry["contextual"],
+                                  "biLM" in entry["ensemble"]["members"])
                   for corpus, entry in result.items() if entry["contextual"]]
         return "\n".join(lines)
 
     return markdown
 
 
-def contextual_line(corpus: str, trial: dict) -> str:
-    """What bench/contextual.py's slice said about contextual members for ``corpus``."""
+def contextual_line(corpus: str, trial: dict, joined: bool) -> str:
+    """What bench/contextual.py's slice said about contextual members for ``corpus``
+    (``joined``: a full-data one is in its ensemble)."""
     variants = trial["variants"]
     figures = ", ".join(f"{name} {v['validation_mean']:.2%} (test {v['test_mean']:.2%})"
                         for name, v in variants.items())
     best = trial["best_contextual"]
     margin = 100 * (variants[best]["validation_mean"] - variants["word2vec"]["validation_mean"])
-    verdict = (f"{best} beat word2vec on validation by {margin:.2f} points: a full-data "
-               "contextual member is the next candidate" if trial["beats_word2vec_on_validation"]
+    then = (", so a full-data member reading word2vec and the biLM was trained with every "
+            "seed and joins the ensemble" if joined
+            else ": a full-data contextual member is the next candidate")
+    verdict = (f"{best} beat word2vec on validation by {margin:.2f} points{then}"
+               if trial["beats_word2vec_on_validation"]
                else f"no biLM variant beat word2vec on validation (the best, {best}, by "
                f"{margin:+.2f} points), so none joins the ensemble")
     documents = trial["train_documents"]
