@@ -140,7 +140,7 @@ def tuned_for(profile: Profile, epochs: int | None) -> Profile:
     (patience :data:`LONGER_PATIENCE`); None or the profile's own count: as it is."""
     if epochs is None or epochs == profile.tuned_options.get("epochs"):
         return profile
-    return replace(profile, tuned_options={"epochs": epochs,
+    return replace(profile, tuned_options={**profile.tuned_options, "epochs": epochs,
                                            "patience": min(LONGER_PATIENCE, epochs)})
 
 
